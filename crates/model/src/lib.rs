@@ -1,0 +1,1 @@
+//! Wire shapes generated from the pinned botocore models (in progress).
