@@ -1,0 +1,65 @@
+//! Connection set-up and schema migrations.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+use rusqlite_migration::{Migrations, M};
+
+use super::Durability;
+use crate::StoreError;
+
+/// Migrations in order. Never edit a released one; append a new one.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        "CREATE TABLE resources (
+            seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+            account TEXT NOT NULL,
+            region  TEXT NOT NULL,
+            kind    TEXT NOT NULL,
+            id      TEXT NOT NULL,
+            parent  TEXT,
+            version INTEGER NOT NULL,
+            doc     TEXT NOT NULL,
+            UNIQUE (account, kind, region, id)
+        );
+        CREATE INDEX resources_by_kind ON resources (account, kind, region, seq);
+        CREATE INDEX resources_by_parent ON resources (account, kind, region, parent, seq)
+            WHERE parent IS NOT NULL;",
+    )])
+}
+
+pub(super) fn open_connection(path: &Path, durability: Durability, read_only: bool) -> Result<Connection, StoreError> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    let sync = match durability {
+        Durability::Full => "FULL",
+        Durability::Normal => "NORMAL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrations().to_latest(conn)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(super::migrations().validate().is_ok());
+    }
+}

@@ -1,0 +1,103 @@
+//! The single writer thread and its group commit.
+//!
+//! Callers hand a change set to the thread and wait for its answer. The thread takes every job that is already
+//! waiting (up to `MAX_BATCH`), applies each inside its own savepoint of one `BEGIN IMMEDIATE` transaction, and
+//! commits once: one disk sync for the whole group. A job whose precondition fails is rolled back to its
+//! savepoint and answered `Conflict`; the others still commit. If the final `COMMIT` fails, every job of the group
+//! is answered with that error, so no caller is ever told "done" for data that is not on disk.
+
+use std::sync::mpsc;
+use std::thread;
+
+use rusqlite::{Connection, TransactionBehavior};
+use tokio::sync::oneshot;
+
+use super::apply::{apply, ApplyError};
+use crate::{ChangeSet, CommitError, CommitReceipt, StoreError};
+
+const MAX_BATCH: usize = 512;
+
+struct Job {
+    changes: ChangeSet,
+    reply: oneshot::Sender<Result<CommitReceipt, CommitError>>,
+}
+
+pub(super) struct Writer {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Writer {
+    pub(super) fn start(conn: Connection) -> Result<Writer, StoreError> {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || run(conn, rx))
+            .map_err(|e| StoreError::Other(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer { jobs })
+    }
+
+    pub(super) async fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, CommitError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job { changes, reply }).map_err(|_| StoreError::WriterGone)?;
+        answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+}
+
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+    // Ends when every sender is gone (the store was dropped) and the queue is drained.
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcomes = commit_batch(&mut conn, &batch);
+        let size = batch.len();
+        for (job, outcome) in batch.into_iter().zip(outcomes) {
+            let answer = outcome.map(|()| CommitReceipt { batch_size: size });
+            // The caller may have gone away (client disconnected); the data is committed all the same.
+            let _ = job.reply.send(answer);
+        }
+    }
+}
+
+fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<(), CommitError>> {
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            let text = format!("cannot begin a transaction: {e}");
+            return batch.iter().map(|_| Err(CommitError::Store(StoreError::Other(text.clone())))).collect();
+        }
+    };
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for job in batch {
+        let outcome = match tx.savepoint() {
+            Ok(mut sp) => match apply(&mut sp, &job.changes) {
+                Ok(()) => sp.commit().map_err(|e| CommitError::Store(e.into())),
+                Err(ApplyError::Conflict { kind, id }) => {
+                    // Dropping the savepoint rolls back this job's writes only.
+                    drop(sp);
+                    Err(CommitError::Conflict { kind, id })
+                }
+                Err(ApplyError::Sqlite(e)) => {
+                    drop(sp);
+                    Err(CommitError::Store(e.into()))
+                }
+            },
+            Err(e) => Err(CommitError::Store(e.into())),
+        };
+        outcomes.push(outcome);
+    }
+    match tx.commit() {
+        Ok(()) => outcomes,
+        Err(e) => {
+            tracing::error!(error = %e, "group commit failed; every call in the group fails");
+            outcomes
+                .into_iter()
+                .map(|_| Err(CommitError::Store(StoreError::Other(format!("commit failed: {e}")))))
+                .collect()
+        }
+    }
+}

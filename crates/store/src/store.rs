@@ -1,0 +1,28 @@
+//! The storage trait every backend implements.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::{ChangeSet, CommitError, CommitReceipt, ListQuery, Resource, ResourceKey, StoreError};
+
+/// The one storage interface. Reads see committed data only; [`Store::commit`] returns once the change set
+/// is durable (or has definitely failed).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    async fn get(&self, key: &ResourceKey) -> Result<Option<Resource>, StoreError>;
+
+    /// Up to `query.limit` resources of one kind, ordered by insertion (`seq`).
+    async fn list(&self, query: &ListQuery) -> Result<Vec<Resource>, StoreError>;
+
+    /// How many resources of a kind an account holds in a region (quota checks).
+    async fn count(&self, account: &str, region: &str, kind: &str) -> Result<u64, StoreError>;
+
+    /// Apply a change set atomically and durably.
+    async fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, CommitError>;
+
+    /// A short name of the backend, for logs.
+    fn backend(&self) -> &'static str;
+}
+
+pub type SharedStore = Arc<dyn Store>;
