@@ -1,0 +1,38 @@
+//! Dispatch of App Runner operations.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use trailrunner_api::{ApiError, CallContext, Outcome, PageTokens, ServiceHandler};
+use trailrunner_store::SharedStore;
+
+use crate::{errors, services};
+
+pub struct AppRunnerHandler {
+    pub(crate) store: SharedStore,
+    pub(crate) tokens: Arc<PageTokens>,
+}
+
+impl AppRunnerHandler {
+    pub fn new(store: SharedStore, tokens: Arc<PageTokens>) -> Self {
+        AppRunnerHandler { store, tokens }
+    }
+}
+
+#[async_trait]
+impl ServiceHandler for AppRunnerHandler {
+    fn event_source(&self) -> &'static str {
+        "apprunner.amazonaws.com"
+    }
+
+    async fn call(&self, ctx: &CallContext, operation: &str, input: &serde_json::Value) -> Result<Outcome, ApiError> {
+        match operation {
+            "ListServices" => services::list_services(self, ctx, input).await,
+            other => Err(ApiError::not_implemented(other)),
+        }
+    }
+
+    fn validation_error(&self, message: String) -> ApiError {
+        errors::invalid_request(message)
+    }
+}

@@ -1,0 +1,10 @@
+//! The App Runner control plane (`AppRunner.*`, awsJson 1.0).
+//!
+//! Operations are dispatched by name in [`handler`]; each family lives in its own module. Operations not built
+//! yet answer an explicit `NotImplementedException` (HTTP 501) — never a fake success.
+
+mod errors;
+mod handler;
+mod services;
+
+pub use handler::AppRunnerHandler;

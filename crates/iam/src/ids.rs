@@ -1,0 +1,37 @@
+//! IAM identifier formats.
+
+use trailrunner_api::Entropy;
+
+/// The alphabet AWS uses after the four-letter prefix of key and principal ids (base32: A–Z, 2–7).
+const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const SECRET_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// `AKIA` + 16 characters: a long-term access key id.
+pub(crate) fn access_key_id(entropy: &dyn Entropy) -> String {
+    format!("AKIA{}", entropy.string_from(ID_ALPHABET, 16))
+}
+
+/// 40 characters, as AWS secret access keys are.
+pub(crate) fn secret_access_key(entropy: &dyn Entropy) -> String {
+    entropy.string_from(SECRET_ALPHABET, 40)
+}
+
+/// Whether a string can be an access key id at all (checked before any store lookup).
+pub(crate) fn plausible_access_key_id(id: &str) -> bool {
+    (16..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trailrunner_api::SystemEntropy;
+
+    #[test]
+    fn formats() {
+        let id = access_key_id(&SystemEntropy);
+        assert!(id.starts_with("AKIA") && id.len() == 20 && plausible_access_key_id(&id));
+        assert_eq!(secret_access_key(&SystemEntropy).len(), 40);
+        assert!(!plausible_access_key_id("AKIA/../../etc"));
+        assert!(!plausible_access_key_id("short"));
+    }
+}

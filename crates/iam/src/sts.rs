@@ -1,0 +1,25 @@
+//! STS: `GetCallerIdentity` now; the temporary-credential operations arrive with the identity work.
+
+use async_trait::async_trait;
+use serde_json::json;
+use trailrunner_api::{ApiError, CallContext, Outcome, ServiceHandler};
+
+pub struct StsHandler;
+
+#[async_trait]
+impl ServiceHandler for StsHandler {
+    fn event_source(&self) -> &'static str {
+        "sts.amazonaws.com"
+    }
+
+    async fn call(&self, ctx: &CallContext, operation: &str, _input: &serde_json::Value) -> Result<Outcome, ApiError> {
+        match operation {
+            "GetCallerIdentity" => Ok(Outcome::read(json!({
+                "UserId": ctx.caller.principal_id,
+                "Account": ctx.caller.account_id,
+                "Arn": ctx.caller.arn,
+            }))),
+            other => Err(ApiError::not_implemented(other)),
+        }
+    }
+}

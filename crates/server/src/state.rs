@@ -1,0 +1,19 @@
+//! What every request can reach.
+
+use std::sync::Arc;
+
+use trailrunner_api::{Clock, Entropy};
+use trailrunner_iam::KeyRing;
+use trailrunner_store::SharedStore;
+
+use crate::registry::Registry;
+
+pub(crate) struct AppState {
+    pub(crate) store: SharedStore,
+    pub(crate) keys: KeyRing,
+    pub(crate) registry: Registry,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) entropy: Arc<dyn Entropy>,
+    pub(crate) max_body_bytes: usize,
+    pub(crate) max_skew_secs: i64,
+}

@@ -1,0 +1,42 @@
+//! The `trailrunner` command: the server (`serve`) and client-side tools (`env`, `bench`). No business logic
+//! lives here: `serve` assembles the server crate, the others are clients of the server's API.
+
+mod bench;
+mod datadir;
+mod env;
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "trailrunner", version, about = "An App Runner control plane whose every call becomes a CloudTrail record")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server on the embedded default (SQLite and a local bucket folder in the data dir).
+    Serve(serve::ServeArgs),
+    /// Print `export` lines that point the AWS CLI, boto3 and the SDKs at a running server with root credentials.
+    Env(env::EnvArgs),
+    /// Load generator: correctly signed requests for one operation at a chosen concurrency.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Env(args) => env::run(args),
+        Command::Bench(args) => bench::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("trailrunner: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
