@@ -43,7 +43,11 @@ pub struct Outcome {
 impl Outcome {
     /// A read-only result: nothing to write.
     pub fn read(output: serde_json::Value) -> Self {
-        Outcome { output, changes: ChangeSet::new(), resources: Vec::new() }
+        Outcome {
+            output,
+            changes: ChangeSet::new(),
+            resources: Vec::new(),
+        }
     }
 }
 
@@ -53,9 +57,18 @@ pub trait ServiceHandler: Send + Sync + 'static {
     /// The CloudTrail `eventSource`, e.g. `apprunner.amazonaws.com`.
     fn event_source(&self) -> &'static str;
 
-    /// Run `operation` with its decoded `input`. Unknown operations never reach here (the edge checks the model);
-    /// operations not built yet answer [`ApiError::not_implemented`].
-    async fn call(&self, ctx: &CallContext, operation: &str, input: &serde_json::Value) -> Result<Outcome, ApiError>;
+    /// Whether `operation` (a name from this service's model) is built. The edge answers
+    /// [`ApiError::not_implemented`] for the others before decoding anything, and the compatibility table in the
+    /// docs is generated from this.
+    fn implements(&self, operation: &str) -> bool;
+
+    /// Run `operation` with its decoded `input`. Only operations of the model that [`Self::implements`] reach here.
+    async fn call(
+        &self,
+        ctx: &CallContext,
+        operation: &str,
+        input: &serde_json::Value,
+    ) -> Result<Outcome, ApiError>;
 
     /// The error this service answers when input breaks the model's constraints (lengths, patterns, ranges,
     /// required members). `message` is already in AWS's "N validation error(s) detected: …" form.

@@ -23,7 +23,9 @@ impl PageTokens {
     pub fn new(entropy: &dyn Entropy) -> Self {
         let mut secret = [0u8; 32];
         entropy.fill(&mut secret);
-        PageTokens { key: hmac::Key::new(hmac::HMAC_SHA256, &secret) }
+        PageTokens {
+            key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
+        }
     }
 
     fn tag(&self, scope: &str, position: i64) -> hmac::Tag {
@@ -54,7 +56,8 @@ impl PageTokens {
         let position = i64::from_be_bytes(raw[..8].try_into().ok()?);
         let expected = self.tag(scope, position);
         // Constant-time comparison: a timing difference would let a caller forge tags byte by byte.
-        aws_lc_rs::constant_time::verify_slices_are_equal(&expected.as_ref()[..TAG_LEN], &raw[8..]).ok()?;
+        aws_lc_rs::constant_time::verify_slices_are_equal(&expected.as_ref()[..TAG_LEN], &raw[8..])
+            .ok()?;
         Some(position)
     }
 }
@@ -69,9 +72,15 @@ mod tests {
         let tokens = PageTokens::new(&SystemEntropy);
         let t = tokens.seal("ListServices|123456789012|us-east-1", 42);
         assert!(t.len() <= MAX_TOKEN_LEN);
-        assert_eq!(tokens.open("ListServices|123456789012|us-east-1", &t), Some(42));
+        assert_eq!(
+            tokens.open("ListServices|123456789012|us-east-1", &t),
+            Some(42)
+        );
         assert_eq!(tokens.open("ListServices|123456789012|us-west-2", &t), None);
-        assert_eq!(PageTokens::new(&SystemEntropy).open("ListServices|123456789012|us-east-1", &t), None);
+        assert_eq!(
+            PageTokens::new(&SystemEntropy).open("ListServices|123456789012|us-east-1", &t),
+            None
+        );
     }
 
     #[test]

@@ -30,7 +30,8 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> jiff::Timestamp {
-        jiff::Timestamp::from_millisecond(self.0.load(Ordering::SeqCst)).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        jiff::Timestamp::from_millisecond(self.0.load(Ordering::SeqCst))
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
     }
 }
 
@@ -41,7 +42,10 @@ pub trait Entropy: Send + Sync + 'static {
     fn uuid(&self) -> String {
         let mut bytes = [0u8; 16];
         self.fill(&mut bytes);
-        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .hyphenated()
+            .to_string()
     }
 
     /// `n` random characters from `alphabet` (unbiased: bytes past the largest multiple are redrawn).

@@ -8,6 +8,9 @@ use trailrunner_store::SharedStore;
 
 use crate::{errors, services};
 
+/// The operations built so far (the compatibility table in the docs is generated from this).
+pub const IMPLEMENTED: &[&str] = &["ListServices"];
+
 pub struct AppRunnerHandler {
     pub(crate) store: SharedStore,
     pub(crate) tokens: Arc<PageTokens>,
@@ -25,7 +28,16 @@ impl ServiceHandler for AppRunnerHandler {
         "apprunner.amazonaws.com"
     }
 
-    async fn call(&self, ctx: &CallContext, operation: &str, input: &serde_json::Value) -> Result<Outcome, ApiError> {
+    fn implements(&self, operation: &str) -> bool {
+        IMPLEMENTED.contains(&operation)
+    }
+
+    async fn call(
+        &self,
+        ctx: &CallContext,
+        operation: &str,
+        input: &serde_json::Value,
+    ) -> Result<Outcome, ApiError> {
         match operation {
             "ListServices" => services::list_services(self, ctx, input).await,
             other => Err(ApiError::not_implemented(other)),

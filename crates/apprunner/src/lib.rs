@@ -7,4 +7,4 @@ mod errors;
 mod handler;
 mod services;
 
-pub use handler::AppRunnerHandler;
+pub use handler::{AppRunnerHandler, IMPLEMENTED};

@@ -10,17 +10,35 @@ use crate::handler::AppRunnerHandler;
 pub(crate) const SERVICE_KIND: &str = "service";
 
 /// The members of a stored `Service` document that make up its `ServiceSummary`.
-const SUMMARY_MEMBERS: [&str; 7] =
-    ["ServiceName", "ServiceId", "ServiceArn", "ServiceUrl", "CreatedAt", "UpdatedAt", "Status"];
+const SUMMARY_MEMBERS: [&str; 7] = [
+    "ServiceName",
+    "ServiceId",
+    "ServiceArn",
+    "ServiceUrl",
+    "CreatedAt",
+    "UpdatedAt",
+    "Status",
+];
 
 /// ListServices: `MaxResults` 1–20 (checked by the model's constraints before this runs); without it, every
 /// service in one response, as App Runner documents.
-pub(crate) async fn list_services(h: &AppRunnerHandler, ctx: &CallContext, input: &Value) -> Result<Outcome, ApiError> {
-    let max = input.get("MaxResults").and_then(Value::as_u64).map(|n| n as usize);
+pub(crate) async fn list_services(
+    h: &AppRunnerHandler,
+    ctx: &CallContext,
+    input: &Value,
+) -> Result<Outcome, ApiError> {
+    let max = input
+        .get("MaxResults")
+        .and_then(Value::as_u64)
+        .map(|n| n as usize);
     let scope = format!("ListServices|{}|{}", ctx.caller.account_id, ctx.region);
     let after = match input.get("NextToken").and_then(Value::as_str) {
         None => None,
-        Some(token) => Some(h.tokens.open(&scope, token).ok_or_else(|| invalid_request("Invalid NextToken."))?),
+        Some(token) => Some(
+            h.tokens
+                .open(&scope, token)
+                .ok_or_else(|| invalid_request("Invalid NextToken."))?,
+        ),
     };
     let limit = max.unwrap_or(usize::MAX / 2);
     let query = ListQuery {
@@ -31,7 +49,11 @@ pub(crate) async fn list_services(h: &AppRunnerHandler, ctx: &CallContext, input
         after_seq: after,
         limit: limit.saturating_add(1),
     };
-    let mut rows = h.store.list(&query).await.map_err(|e| ApiError::internal_from("listing services", &e))?;
+    let mut rows = h
+        .store
+        .list(&query)
+        .await
+        .map_err(|e| ApiError::internal_from("listing services", &e))?;
     let next = if rows.len() > limit {
         rows.truncate(limit);
         rows.last().map(|r| h.tokens.seal(&scope, r.seq))
@@ -40,8 +62,8 @@ pub(crate) async fn list_services(h: &AppRunnerHandler, ctx: &CallContext, input
     };
     let mut summaries = Vec::with_capacity(rows.len());
     for row in rows {
-        let doc: Value =
-            serde_json::from_str(&row.doc).map_err(|e| ApiError::internal_from("reading a stored service", &e))?;
+        let doc: Value = serde_json::from_str(&row.doc)
+            .map_err(|e| ApiError::internal_from("reading a stored service", &e))?;
         let mut summary = Map::new();
         for member in SUMMARY_MEMBERS {
             if let Some(v) = doc.get(member) {

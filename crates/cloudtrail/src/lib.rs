@@ -6,6 +6,9 @@
 use async_trait::async_trait;
 use trailrunner_api::{ApiError, CallContext, Outcome, ServiceHandler};
 
+/// The operations built so far (the compatibility table in the docs is generated from this).
+pub const IMPLEMENTED: &[&str] = &[];
+
 pub struct CloudTrailHandler;
 
 #[async_trait]
@@ -14,7 +17,16 @@ impl ServiceHandler for CloudTrailHandler {
         "cloudtrail.amazonaws.com"
     }
 
-    async fn call(&self, _ctx: &CallContext, operation: &str, _input: &serde_json::Value) -> Result<Outcome, ApiError> {
+    fn implements(&self, operation: &str) -> bool {
+        IMPLEMENTED.contains(&operation)
+    }
+
+    async fn call(
+        &self,
+        _ctx: &CallContext,
+        operation: &str,
+        _input: &serde_json::Value,
+    ) -> Result<Outcome, ApiError> {
         Err(ApiError::not_implemented(operation))
     }
 

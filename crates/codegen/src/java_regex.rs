@@ -102,11 +102,10 @@ impl Translator<'_> {
         if self.peek(0) != Some('?') {
             return;
         }
-        let look = match (self.peek(1), self.peek(2)) {
-            (Some('=' | '!'), _) => true,
-            (Some('<'), Some('=' | '!')) => true,
-            _ => false,
-        };
+        let look = matches!(
+            (self.peek(1), self.peek(2)),
+            (Some('=' | '!'), _) | (Some('<'), Some('=' | '!'))
+        );
         if look {
             self.fancy = true;
             return;

@@ -22,7 +22,7 @@ pub fn emit(svc: &Service) -> Result<String> {
         svc.id, m.service_full_name, m.api_version
     )?;
     o.push_str(
-        "\n#![allow(clippy::unreadable_literal)]\n\n\
+        "\n#![allow(clippy::pedantic, clippy::nursery)]\n\n\
          use crate::pattern::{Pattern, PatternEngine};\n\
          use crate::service::{Operation, Protocol, ServiceModel};\n\
          use crate::shape::{ErrorInfo, Member, Shape, ShapeId, ShapeKind};\n\n",

@@ -82,7 +82,7 @@ pub fn emit(svc: &Service) -> Result<String> {
     )?;
     writeln!(o, "//! validator checks enum values), blobs are base64 `String`, timestamps `f64` epoch seconds.")?;
     o.push_str(
-        "\n#![allow(clippy::large_enum_variant, clippy::struct_excessive_bools)]\n\n\
+        "\n#![allow(clippy::pedantic, clippy::nursery)]\n\n\
          use serde::{Deserialize, Serialize};\n\
          use std::collections::BTreeMap;\n",
     );
@@ -139,6 +139,10 @@ fn emit_struct(
         o,
         "#[derive(Clone, {debug}Default, PartialEq, Serialize, Deserialize)]"
     )?;
+    if fields.is_empty() {
+        writeln!(o, "pub struct {name} {{}}")?;
+        return Ok(());
+    }
     writeln!(o, "pub struct {name} {{")?;
     for f in &fields {
         let rename = format!("rename = {}", str_lit(f.wire));

@@ -31,7 +31,9 @@ impl std::fmt::Debug for RootCredentials {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BootstrapError {
-    #[error("this data dir belongs to account {stored}; --account-id {requested} does not match it")]
+    #[error(
+        "this data dir belongs to account {stored}; --account-id {requested} does not match it"
+    )]
     AccountMismatch { stored: String, requested: String },
     #[error("invalid account id {0:?}: an account id is 12 digits")]
     InvalidAccountId(String),
@@ -115,14 +117,17 @@ pub async fn bootstrap(
 }
 
 async fn load(store: &dyn Store) -> Result<Option<RootCredentials>, BootstrapError> {
-    let Some(row) = store.get(&installation_key()).await? else { return Ok(None) };
+    let Some(row) = store.get(&installation_key()).await? else {
+        return Ok(None);
+    };
     let install: InstallationDoc =
         serde_json::from_str(&row.doc).map_err(|e| BootstrapError::Corrupt(e.to_string()))?;
     let key_row = store
         .get(&key_row(&install.root_access_key_id))
         .await?
         .ok_or_else(|| BootstrapError::Corrupt("the root access key is missing".into()))?;
-    let key: AccessKeyDoc = serde_json::from_str(&key_row.doc).map_err(|e| BootstrapError::Corrupt(e.to_string()))?;
+    let key: AccessKeyDoc =
+        serde_json::from_str(&key_row.doc).map_err(|e| BootstrapError::Corrupt(e.to_string()))?;
     Ok(Some(RootCredentials {
         account_id: install.account_id,
         access_key_id: install.root_access_key_id,

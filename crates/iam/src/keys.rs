@@ -42,7 +42,9 @@ pub struct KeyEntry {
 
 impl std::fmt::Debug for KeyEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyEntry").field("caller", &self.caller).finish_non_exhaustive()
+        f.debug_struct("KeyEntry")
+            .field("caller", &self.caller)
+            .finish_non_exhaustive()
     }
 }
 
@@ -75,12 +77,20 @@ pub struct KeyRing {
 
 impl KeyRing {
     pub fn new(store: SharedStore) -> Self {
-        KeyRing { store, cache: RwLock::new(HashMap::new()) }
+        KeyRing {
+            store,
+            cache: RwLock::new(HashMap::new()),
+        }
     }
 
     /// The active key with this id, or `None` if there is no such key (or it is inactive).
     pub async fn lookup(&self, access_key_id: &str) -> Result<Option<Arc<KeyEntry>>, StoreError> {
-        if let Some(hit) = self.cache.read().ok().and_then(|c| c.get(access_key_id).cloned()) {
+        if let Some(hit) = self
+            .cache
+            .read()
+            .ok()
+            .and_then(|c| c.get(access_key_id).cloned())
+        {
             return Ok(Some(hit));
         }
         if !ids::plausible_access_key_id(access_key_id) {
@@ -89,8 +99,8 @@ impl KeyRing {
         let Some(row) = self.store.get(&key_row(access_key_id)).await? else {
             return Ok(None);
         };
-        let doc: AccessKeyDoc =
-            serde_json::from_str(&row.doc).map_err(|e| StoreError::Other(format!("corrupt access key: {e}")))?;
+        let doc: AccessKeyDoc = serde_json::from_str(&row.doc)
+            .map_err(|e| StoreError::Other(format!("corrupt access key: {e}")))?;
         if doc.status != "Active" {
             return Ok(None);
         }
@@ -113,7 +123,11 @@ impl KeyRing {
                 account_id,
             },
         };
-        let entry = Arc::new(KeyEntry { caller, secret: doc.secret_access_key, derived: Mutex::new(Vec::new()) });
+        let entry = Arc::new(KeyEntry {
+            caller,
+            secret: doc.secret_access_key,
+            derived: Mutex::new(Vec::new()),
+        });
         if let Ok(mut cache) = self.cache.write() {
             cache.insert(access_key_id.to_string(), entry.clone());
         }

@@ -11,4 +11,4 @@ mod sts;
 
 pub use account::{bootstrap, BootstrapError, RootCredentials};
 pub use keys::{KeyEntry, KeyRing};
-pub use sts::StsHandler;
+pub use sts::{StsHandler, STS_IMPLEMENTED};

@@ -4,6 +4,9 @@ use async_trait::async_trait;
 use serde_json::json;
 use trailrunner_api::{ApiError, CallContext, Outcome, ServiceHandler};
 
+/// The STS operations built so far (the compatibility table in the docs is generated from this).
+pub const STS_IMPLEMENTED: &[&str] = &["GetCallerIdentity"];
+
 pub struct StsHandler;
 
 #[async_trait]
@@ -12,7 +15,16 @@ impl ServiceHandler for StsHandler {
         "sts.amazonaws.com"
     }
 
-    async fn call(&self, ctx: &CallContext, operation: &str, _input: &serde_json::Value) -> Result<Outcome, ApiError> {
+    fn implements(&self, operation: &str) -> bool {
+        STS_IMPLEMENTED.contains(&operation)
+    }
+
+    async fn call(
+        &self,
+        ctx: &CallContext,
+        operation: &str,
+        _input: &serde_json::Value,
+    ) -> Result<Outcome, ApiError> {
         match operation {
             "GetCallerIdentity" => Ok(Outcome::read(json!({
                 "UserId": ctx.caller.principal_id,

@@ -11,8 +11,8 @@
 //!   operations ([`Operation`]: input/output shapes, modeled errors, CloudTrail
 //!   `readOnly`, sensitive member paths) and shapes ([`Shape`], [`ShapeKind`]) with
 //!   their constraints.
-//! - serde types for the awsJson services: [`apprunner`]`::CreateServiceRequest`,
-//!   [`cloudtrail`]`::LookupEventsRequest`, ... (`Debug` never prints sensitive members).
+//! - serde types for the awsJson services: [`apprunner::CreateServiceRequest`](mod@apprunner),
+//!   [`cloudtrail::LookupEventsRequest`](mod@cloudtrail), ... (`Debug` never prints sensitive members).
 //! - [`validate_input`]: the generic model-driven input validator (AWS-style messages).
 //! - [`cloudtrail_view::render`]: the CloudTrail `requestParameters` /
 //!   `responseElements` form of a request or response body.
@@ -25,6 +25,7 @@ pub mod cloudtrail_view;
 pub mod epoch;
 mod generated;
 pub mod pattern;
+mod scalar;
 pub mod service;
 pub mod shape;
 pub mod validate;

@@ -249,3 +249,83 @@ fn hidden_shapes() {
         assert!(!a.shape_by_name(name).unwrap().hidden, "{name}");
     }
 }
+
+/// The translated patterns mean what the Java ones mean.
+#[test]
+fn pattern_semantics() {
+    let cases: &[(&trailrunner_model::ServiceModel, &str, &str, bool)] = &[
+        (apprunner(), "ServiceName", "python-test", true),
+        (apprunner(), "ServiceName", "python test", false),
+        (apprunner(), "ServiceName", "xpython-test!", false), // whole value, not a substring
+        (
+            apprunner(),
+            "AppRunnerResourceArn",
+            "arn:aws:apprunner:us-east-1:123456789012:service/s/0123abc",
+            true,
+        ),
+        (
+            apprunner(),
+            "AppRunnerResourceArn",
+            "arn:aws:apprunner:us-east-1:12345:service/s",
+            false,
+        ),
+        (apprunner(), "TagKey", "team", true),
+        (apprunner(), "TagKey", "aws:team", false),
+        (apprunner(), "Cpu", "0.25 vCPU", true),
+        (apprunner(), "Cpu", "3 vCPU", false),
+        (apprunner(), "BuildCommand", "make all", true),
+        (apprunner(), "BuildCommand", "make\nall", false),
+        (
+            apprunner(),
+            "ImageIdentifier",
+            "public.ecr.aws/aws-containers/hello-app-runner:latest",
+            true,
+        ),
+        (
+            apprunner(),
+            "ImageIdentifier",
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/repo:tag",
+            true,
+        ),
+        (
+            apprunner(),
+            "ImageIdentifier",
+            "docker.io/library/nginx",
+            false,
+        ),
+        (apprunner(), "String", "line\rbreak", false), // Java `.` excludes \r
+        (iam(), "tagKeyType", "Team Ä:1", true),       // \p{L}\p{Z}\p{N}
+        (iam(), "tagKeyType", "bad*key", false),
+        (iam(), "userNameType", "alice+ops@example.com", true),
+        (iam(), "userNameType", "alice/bob", false),
+        (iam(), "userNameType", "ålice", false), // Java \w is ASCII
+        (
+            iam(),
+            "policyDocumentType",
+            "{\"Version\": \"2012-10-17\"}\n",
+            true,
+        ),
+        (iam(), "policyDocumentType", "\u{1}", false),
+        (cloudtrail(), "PartitionKeyName", "key 😀", true), // \uD800\uDC00-\uDBFF\uDFFF
+        (cloudtrail(), "PartitionKeyName", "\u{1}", false),
+        (sts(), "arnType", "arn:aws:iam::123456789012:role/😀", true), // \u10000-\u10FFFF
+        (sts(), "arnType", "\u{FFFF}", false),
+    ];
+    for &(svc, shape, value, expected) in cases {
+        let s = svc
+            .shape_by_name(shape)
+            .unwrap_or_else(|| panic!("{shape}"));
+        let ShapeKind::String {
+            pattern: Some(p), ..
+        } = &s.kind
+        else {
+            panic!("{shape} has no pattern")
+        };
+        assert_eq!(
+            p.is_match(value),
+            expected,
+            "{shape} {:?} vs {value:?}",
+            p.source
+        );
+    }
+}

@@ -61,6 +61,10 @@ fn create_service() -> Value {
 fn a_valid_create_service_passes() {
     check(apprunner(), "CreateService", create_service()).unwrap();
     check(apprunner(), "ListServices", json!({})).unwrap();
+    assert_eq!(
+        serialization("ListServices", Value::Null),
+        "Unexpected field type"
+    );
     check(
         apprunner(),
         "ListServices",

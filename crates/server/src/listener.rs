@@ -33,13 +33,19 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot prepare the data dir {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open the store: {0}")]
     Store(#[from] trailrunner_store::StoreError),
     #[error(transparent)]
     Account(#[from] trailrunner_iam::BootstrapError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A started server.
@@ -71,27 +77,57 @@ pub async fn start(
     entropy: Arc<dyn Entropy>,
 ) -> Result<Running, StartError> {
     prepare_data_dir(&config.data_dir)?;
-    let store: SharedStore = Arc::new(SqliteStore::open(&config.data_dir.join(DATABASE_FILE), config.durability)?);
-    let root =
-        trailrunner_iam::bootstrap(store.as_ref(), config.account_id.as_deref(), clock.as_ref(), entropy.as_ref())
-            .await?;
+    let store: SharedStore = Arc::new(SqliteStore::open(
+        &config.data_dir.join(DATABASE_FILE),
+        config.durability,
+    )?);
+    let root = trailrunner_iam::bootstrap(
+        store.as_ref(),
+        config.account_id.as_deref(),
+        clock.as_ref(),
+        entropy.as_ref(),
+    )
+    .await?;
     let credentials_file = config.data_dir.join(CREDENTIALS_FILE);
-    write_private(&config.data_dir, &credentials_file, &credentials_json(&root, &config.default_region))?;
+    write_private(
+        &config.data_dir,
+        &credentials_file,
+        &credentials_json(&root, &config.default_region),
+    )?;
 
     let tokens = Arc::new(PageTokens::new(entropy.as_ref()));
     let mut registry = Registry::default();
     registry.mount(
         trailrunner_model::apprunner(),
-        Arc::new(trailrunner_apprunner::AppRunnerHandler::new(store.clone(), tokens.clone())),
+        Arc::new(trailrunner_apprunner::AppRunnerHandler::new(
+            store.clone(),
+            tokens.clone(),
+        )),
     );
-    registry.mount(trailrunner_model::cloudtrail(), Arc::new(trailrunner_cloudtrail::CloudTrailHandler));
-    registry.mount(trailrunner_model::sts(), Arc::new(trailrunner_iam::StsHandler));
+    registry.mount(
+        trailrunner_model::cloudtrail(),
+        Arc::new(trailrunner_cloudtrail::CloudTrailHandler),
+    );
+    registry.mount(
+        trailrunner_model::sts(),
+        Arc::new(trailrunner_iam::StsHandler),
+    );
 
     let listener = TcpListener::bind(config.bind)
         .await
-        .map_err(|source| StartError::Bind { addr: config.bind, source })?;
-    let local_addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.bind, source })?;
-    write_private(&config.data_dir, &config.data_dir.join(ENDPOINT_FILE), &format!("http://{local_addr}\n"))?;
+        .map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.bind,
+        source,
+    })?;
+    write_private(
+        &config.data_dir,
+        &config.data_dir.join(ENDPOINT_FILE),
+        &format!("http://{local_addr}\n"),
+    )?;
 
     let state = Arc::new(AppState {
         keys: KeyRing::new(store.clone()),
@@ -103,9 +139,20 @@ pub async fn start(
         max_skew_secs: config.max_skew_secs,
     });
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(accept_loop(listener, state, stopped, config.max_connections));
+    let task = tokio::spawn(accept_loop(
+        listener,
+        state,
+        stopped,
+        config.max_connections,
+    ));
     tracing::info!(%local_addr, "listening");
-    Ok(Running { local_addr, root, credentials_file, stop, task })
+    Ok(Running {
+        local_addr,
+        root,
+        credentials_file,
+        stop,
+        task,
+    })
 }
 
 async fn accept_loop(
@@ -160,7 +207,10 @@ async fn accept_loop(
 }
 
 fn prepare_data_dir(dir: &Path) -> Result<(), StartError> {
-    let err = |source| StartError::DataDir { path: dir.to_path_buf(), source };
+    let err = |source| StartError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    };
     std::fs::create_dir_all(dir).map_err(err)?;
     #[cfg(unix)]
     {
@@ -183,7 +233,10 @@ fn credentials_json(root: &RootCredentials, region: &str) -> String {
 /// Write a file only its owner can read (created with mode 0600, replaced atomically).
 fn write_private(dir: &Path, path: &Path, contents: &str) -> Result<(), StartError> {
     use std::io::Write;
-    let err = |source| StartError::DataDir { path: dir.to_path_buf(), source };
+    let err = |source| StartError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    };
     let tmp = path.with_extension("tmp");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

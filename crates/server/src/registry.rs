@@ -26,23 +26,49 @@ impl Registry {
         use trailrunner_model::Protocol as P;
         match model.protocol {
             P::Json10 | P::Json11 => {
-                let protocol = if model.protocol == P::Json10 { Protocol::AwsJson10 } else { Protocol::AwsJson11 };
+                let protocol = if model.protocol == P::Json10 {
+                    Protocol::AwsJson10
+                } else {
+                    Protocol::AwsJson11
+                };
                 let prefix = model.target_prefix.unwrap_or(model.signing_name);
-                self.json.push((prefix, Mounted { model, protocol, handler }));
+                self.json.push((
+                    prefix,
+                    Mounted {
+                        model,
+                        protocol,
+                        handler,
+                    },
+                ));
             }
             P::Query => {
-                let xmlns = model.xml_namespace.unwrap_or("https://sts.amazonaws.com/doc/2011-06-15/");
-                self.query.push((model.signing_name, Mounted { model, protocol: Protocol::AwsQuery { xmlns }, handler }));
+                let xmlns = model
+                    .xml_namespace
+                    .unwrap_or("https://sts.amazonaws.com/doc/2011-06-15/");
+                self.query.push((
+                    model.signing_name,
+                    Mounted {
+                        model,
+                        protocol: Protocol::AwsQuery { xmlns },
+                        handler,
+                    },
+                ));
             }
             P::RestXml => {}
         }
     }
 
     pub(crate) fn json(&self, target_prefix: &str) -> Option<&Mounted> {
-        self.json.iter().find(|(p, _)| *p == target_prefix).map(|(_, m)| m)
+        self.json
+            .iter()
+            .find(|(p, _)| *p == target_prefix)
+            .map(|(_, m)| m)
     }
 
     pub(crate) fn query(&self, signing_name: &str) -> Option<&Mounted> {
-        self.query.iter().find(|(p, _)| *p == signing_name).map(|(_, m)| m)
+        self.query
+            .iter()
+            .find(|(p, _)| *p == signing_name)
+            .map(|(_, m)| m)
     }
 }

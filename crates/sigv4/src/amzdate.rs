@@ -204,8 +204,14 @@ mod tests {
     fn http_dates() {
         let want = parse_basic("20150830T123600Z").unwrap().0;
         assert_eq!(parse_http_date("Sun, 30 Aug 2015 12:36:00 GMT"), Some(want));
-        assert_eq!(parse_http_date("Sun, 30 Aug 2015 12:36:00 -0000"), Some(want));
-        assert_eq!(parse_http_date("Sun, 30 Aug 2015 14:36:00 +0200"), Some(want));
+        assert_eq!(
+            parse_http_date("Sun, 30 Aug 2015 12:36:00 -0000"),
+            Some(want)
+        );
+        assert_eq!(
+            parse_http_date("Sun, 30 Aug 2015 14:36:00 +0200"),
+            Some(want)
+        );
         assert_eq!(parse_http_date("yesterday"), None);
         assert_eq!(parse_http_date(""), None);
     }

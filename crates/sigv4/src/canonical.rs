@@ -198,10 +198,7 @@ mod tests {
         assert_eq!(q("x=1=2", false), "x=1%3D2");
         // Sorting is on the encoded form: '%' (0x25) sorts before 'A'.
         assert_eq!(q("A=1&%21=2", false), "%21=2&A=1");
-        assert_eq!(
-            q("X-Amz-Signature=abc&X-Amz-Date=1", true),
-            "X-Amz-Date=1"
-        );
+        assert_eq!(q("X-Amz-Signature=abc&X-Amz-Date=1", true), "X-Amz-Date=1");
         assert_eq!(
             q("X-Amz-Signature=abc&X-Amz-Date=1", false),
             "X-Amz-Date=1&X-Amz-Signature=abc"
@@ -215,7 +212,10 @@ mod tests {
         let s = |p| canonical_uris(p, UriEncoding::Single);
         let d = |p| canonical_uris(p, UriEncoding::Double);
         assert_eq!(s("/b/a%20b"), [Some("/b/a%20b".into()), None]);
-        assert_eq!(s("/b/a!b"), [Some("/b/a%21b".into()), Some("/b/a!b".into())]);
+        assert_eq!(
+            s("/b/a!b"),
+            [Some("/b/a%21b".into()), Some("/b/a!b".into())]
+        );
         assert_eq!(s(""), [Some("/".into()), None]);
         assert_eq!(s("/b/./c//"), [Some("/b/./c//".into()), None]);
         assert_eq!(d("/"), [Some("/".into()), None]);

@@ -286,7 +286,10 @@ mod tests {
     fn decode_values() {
         assert_eq!(decode_query_value("abc").unwrap(), "abc");
         assert_eq!(decode_query_value("a%2Bb+c").unwrap(), "a+b c");
-        assert_eq!(decode_query_value("host%3Bx-amz-date").unwrap(), "host;x-amz-date");
+        assert_eq!(
+            decode_query_value("host%3Bx-amz-date").unwrap(),
+            "host;x-amz-date"
+        );
         assert_eq!(decode_query_value("%").unwrap(), "%");
         assert!(decode_query_value("%FF").is_none());
     }

@@ -9,6 +9,21 @@
 //!
 //! The crate does no I/O and never reads the clock: `now` is passed in, so tests pin it.
 //!
+//! What the caller owns:
+//! - **Key cache.** `SigningKey::derive` costs four HMACs; cache keys per (access key id, scope
+//!   date, region, service). Call [`precheck`] (scope and clock, no key needed) *before* deriving,
+//!   so a request carrying an arbitrary date, region or service cannot add cache entries; bound
+//!   the cache anyway.
+//! - **Unknown access keys** and **security tokens**: [`ParsedAuth::security_token`] is handed over
+//!   (decoded), and must be checked against the one issued with the access key.
+//! - **Unsigned payloads.** [`ParsedAuth::payload`] is [`PayloadHash::Unsigned`] when the client
+//!   chose `UNSIGNED-PAYLOAD`; refuse it where the body carries the request.
+//! - **S3 vs the rest.** [`UriEncoding::Single`] for S3 (also selects `UNSIGNED-PAYLOAD` as the
+//!   default payload of presigned URLs); [`UriEncoding::Double`] for every other service.
+//! - **Decoding.** Interpret path and query with the rules the canonicalisation uses (`%XX`
+//!   everywhere, `+` as a space in the query only), or the signed meaning and the acted-on meaning
+//!   can differ.
+//!
 //! # Security reasoning
 //!
 //! - **What a valid signature proves.** The signature is an HMAC-SHA256, keyed with a key derived
@@ -45,7 +60,8 @@
 //!   ([`SigningKey`]'s `Debug` is redacted, as is the security token in [`ParsedAuth`]'s).
 //!   Transient copies of `"AWS4" + secret` are overwritten after use (best effort).
 //! - **Bounded work, no panics.** Parsing is single-pass over input whose size the server already
-//!   limits; `SignedHeaders` is capped at [`MAX_SIGNED_HEADERS`]; query sorting is `n log n`.
+//!   limits; `SignedHeaders` is capped at [`MAX_SIGNED_HEADERS`] names, none repeated (so no
+//!   header is hashed twice); query sorting is `n log n`; at most two URI candidates are hashed.
 //!   No input can make the crate panic (the parsers are property-tested with arbitrary input).
 
 mod amzdate;
@@ -59,9 +75,7 @@ mod verify;
 
 pub use error::{AuthError, AuthErrorKind};
 pub use key::SigningKey;
-pub use parse::{
-    parse, AuthMode, ParsedAuth, PayloadHash, MAX_EXPIRES_SECS, MAX_SIGNED_HEADERS,
-};
+pub use parse::{parse, AuthMode, ParsedAuth, PayloadHash, MAX_EXPIRES_SECS, MAX_SIGNED_HEADERS};
 pub use verify::{canonical_request, precheck, string_to_sign, verify};
 
 /// Borrowed view of an incoming HTTP request.

@@ -4,13 +4,17 @@
 
 use std::borrow::Cow;
 
-use http::header::{HeaderMap, HeaderValue, AUTHORIZATION, DATE};
+use http::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, DATE};
 use jiff::Timestamp;
 
 use crate::amzdate::{self, AmzDate};
 use crate::encode::{canonical_query_cow, decode_query_value};
 use crate::error::{clip, AuthError, AuthErrorKind};
 use crate::RequestParts;
+
+static X_AMZ_DATE: HeaderName = HeaderName::from_static("x-amz-date");
+static X_AMZ_SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+static X_AMZ_CONTENT_SHA256: HeaderName = HeaderName::from_static("x-amz-content-sha256");
 
 /// The only algorithm accepted.
 pub(crate) const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -111,7 +115,7 @@ pub fn parse<'a>(req: &RequestParts<'a>) -> Result<ParsedAuth<'a>, AuthError> {
         Some(query) if !query.is_empty() => QueryAuth::scan(query)?,
         _ => QueryAuth::default(),
     };
-    let authorization = single_header(req.headers, AUTHORIZATION.as_str())?;
+    let authorization = single_header(req.headers, &AUTHORIZATION)?;
     match (authorization, q.algorithm.is_some()) {
         (Some(_), true) => Err(AuthError::incomplete(
             // S3's InvalidArgument wording.
@@ -132,7 +136,10 @@ const PRESIGN_REQUIRED: &str = "Query-string authentication version 4 requires t
     and X-Amz-Expires parameters.";
 
 /// At most one instance of a header; its value as visible ASCII.
-fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, AuthError> {
+fn single_header<'a>(
+    headers: &'a HeaderMap,
+    name: &HeaderName,
+) -> Result<Option<&'a str>, AuthError> {
     let mut values = headers.get_all(name).iter();
     let Some(first) = values.next() else {
         return Ok(None);
@@ -142,7 +149,7 @@ fn single_header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a st
             "Only one '{name}' header is allowed"
         )));
     }
-    header_str(first, name).map(Some)
+    header_str(first, name.as_str()).map(Some)
 }
 
 fn header_str<'a>(v: &'a HeaderValue, name: &str) -> Result<&'a str, AuthError> {
@@ -175,7 +182,7 @@ fn parse_header<'a>(req: &RequestParts<'a>, value: &'a str) -> Result<ParsedAuth
     // SDKs write `Credential=..., SignedHeaders=..., Signature=...`; tolerate any mix of commas
     // and blanks between the parts (no value can contain either).
     let (mut credential, mut signed, mut signature) = (None, None, None);
-    for token in rest.split([',', ' ', '\t']).filter(|t| !t.is_empty()) {
+    for token in auth_tokens(rest) {
         let Some((key, val)) = token.split_once('=') else {
             return Err(AuthError::incomplete(format!(
                 "'{}' not a valid key=value pair (missing equal-sign) in Authorization header: '{}'.",
@@ -226,8 +233,8 @@ fn parse_header<'a>(req: &RequestParts<'a>, value: &'a str) -> Result<ParsedAuth
 
     let [access_key_id, scope_date, region, service, terminator] = split_credential(credential)?;
     check_signed_headers(signed)?;
-    let security_token = single_header(req.headers, "x-amz-security-token")?.map(Cow::Borrowed);
-    let payload = match single_header(req.headers, "x-amz-content-sha256")? {
+    let security_token = single_header(req.headers, &X_AMZ_SECURITY_TOKEN)?.map(Cow::Borrowed);
+    let payload = match single_header(req.headers, &X_AMZ_CONTENT_SHA256)? {
         Some(v) => classify_payload(v)?,
         None => PayloadHash::Implicit,
     };
@@ -248,9 +255,31 @@ fn parse_header<'a>(req: &RequestParts<'a>, value: &'a str) -> Result<ParsedAuth
     })
 }
 
+/// The `key=value` tokens of the Authorization header after the scheme: split on commas and
+/// blanks, empty pieces dropped. Byte-wise (all separators are ASCII) because this runs on every
+/// request.
+fn auth_tokens(rest: &str) -> impl Iterator<Item = &str> {
+    let sep = |b: u8| matches!(b, b',' | b' ' | b'\t');
+    let bytes = rest.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() && sep(bytes[i]) {
+            i += 1;
+        }
+        if i == bytes.len() {
+            return None;
+        }
+        let start = i;
+        while i < bytes.len() && !sep(bytes[i]) {
+            i += 1;
+        }
+        rest.get(start..i)
+    })
+}
+
 /// `X-Amz-Date`, else `Date`. `Ok(None)` when neither is present.
 fn header_date(headers: &HeaderMap) -> Result<Option<(Timestamp, AmzDate)>, AuthError> {
-    if let Some(v) = single_header(headers, "x-amz-date")? {
+    if let Some(v) = single_header(headers, &X_AMZ_DATE)? {
         return amzdate::parse_basic(v).map(Some).ok_or_else(|| {
             AuthError::incomplete(format!(
                 "Date must be in ISO-8601 'basic format'. Got '{}'. See http://en.wikipedia.org/wiki/ISO_8601",
@@ -258,7 +287,7 @@ fn header_date(headers: &HeaderMap) -> Result<Option<(Timestamp, AmzDate)>, Auth
             ))
         });
     }
-    let Some(v) = single_header(headers, DATE.as_str())? else {
+    let Some(v) = single_header(headers, &DATE)? else {
         return Ok(None);
     };
     let bad = || {
@@ -286,9 +315,10 @@ fn split_credential(cred: &str) -> Result<[&str; 5], AuthError> {
     let mut n = 0;
     let mut rest = cred;
     loop {
-        let (part, next) = match rest.find(['/', '%']) {
-            Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], Some(&rest[i + 1..])),
-            Some(i) if rest[i..].len() >= 3 && rest[i..i + 3].eq_ignore_ascii_case("%2F") => {
+        let b = rest.as_bytes();
+        let (part, next) = match b.iter().position(|&c| c == b'/' || c == b'%') {
+            Some(i) if b[i] == b'/' => (&rest[..i], Some(&rest[i + 1..])),
+            Some(i) if b.len() >= i + 3 && b[i + 1] == b'2' && (b[i + 2] | 0x20) == b'f' => {
                 (&rest[..i], Some(&rest[i + 3..]))
             }
             Some(_) => return Err(bad()),
@@ -310,27 +340,41 @@ fn split_credential(cred: &str) -> Result<[&str; 5], AuthError> {
     Ok(parts)
 }
 
-/// Lower-case header-name tokens separated by `;`, bounded in number, including `host`.
+/// Lower-case header-name tokens separated by `;`, bounded in number, each at most once,
+/// including `host`.
+///
+/// Repeats are refused because each listed name makes the verifier hash every value of that
+/// header: `x;x;x;...` would multiply the work on a large header by the list length.
 fn check_signed_headers(list: &str) -> Result<(), AuthError> {
     let mut has_host = false;
+    // Signers sort the list, which makes the repeat check a comparison with the previous name;
+    // only an unsorted list pays for the pairwise check (at most 64 names).
+    let mut sorted = true;
+    let mut prev = "";
     for (i, name) in list.split(';').enumerate() {
         if i >= MAX_SIGNED_HEADERS {
             return Err(AuthError::incomplete(format!(
                 "SignedHeaders lists more than {MAX_SIGNED_HEADERS} headers"
             )));
         }
-        let token = |b: u8| {
-            b.is_ascii_lowercase()
-                || b.is_ascii_digit()
-                || b"!#$%&'*+-.^_`|~".contains(&b)
-        };
-        if name.is_empty() || !name.bytes().all(token) {
+        if name.is_empty() || !name.bytes().all(is_lower_tchar) {
             return Err(AuthError::incomplete(format!(
                 "SignedHeaders must be ';'-separated lower-case header names, got '{}'",
                 clip(list)
             )));
         }
         has_host |= name == "host";
+        sorted &= i == 0 || name > prev;
+        prev = name;
+    }
+    if !sorted {
+        let names: Vec<&str> = list.split(';').collect();
+        if (1..names.len()).any(|i| names[..i].contains(&names[i])) {
+            return Err(AuthError::incomplete(format!(
+                "SignedHeaders must not list a header twice, got '{}'",
+                clip(list)
+            )));
+        }
     }
     if !has_host {
         return Err(AuthError::incomplete(
@@ -338,6 +382,14 @@ fn check_signed_headers(list: &str) -> Result<(), AuthError> {
         ));
     }
     Ok(())
+}
+
+/// An RFC 9110 token character, upper-case letters excluded.
+fn is_lower_tchar(b: u8) -> bool {
+    matches!(b,
+        b'a'..=b'z' | b'0'..=b'9'
+        | b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
+        | b'`' | b'|' | b'~')
 }
 
 fn classify_payload(v: &str) -> Result<PayloadHash<'_>, AuthError> {
@@ -378,7 +430,11 @@ impl<'a> QueryAuth<'a> {
         let mut q = Self::default();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (raw_key, val) = pair.split_once('=').unwrap_or((pair, ""));
-            if !raw_key.as_bytes().first().is_some_and(|b| matches!(b, b'X' | b'x' | b'%')) {
+            if !raw_key
+                .as_bytes()
+                .first()
+                .is_some_and(|b| matches!(b, b'X' | b'x' | b'%'))
+            {
                 continue;
             }
             let key = canonical_query_cow(raw_key);
@@ -450,7 +506,7 @@ fn parse_presigned<'a>(
     };
     let payload = match q.content_sha256 {
         Some(v) => classify_payload(v)?,
-        None => match single_header(req.headers, "x-amz-content-sha256")? {
+        None => match single_header(req.headers, &X_AMZ_CONTENT_SHA256)? {
             Some(v) => classify_payload(v)?,
             None => PayloadHash::Implicit,
         },
@@ -481,7 +537,9 @@ fn parse_expires(raw: &str) -> Result<u32, AuthError> {
         .parse()
         .map_err(|_| AuthError::incomplete("X-Amz-Expires should be a number"))?;
     if v == 0 {
-        return Err(AuthError::incomplete("X-Amz-Expires must be greater than 0"));
+        return Err(AuthError::incomplete(
+            "X-Amz-Expires must be greater than 0",
+        ));
     }
     if v > u64::from(MAX_EXPIRES_SECS) {
         return Err(AuthError::incomplete(

@@ -68,7 +68,10 @@ fn well_formed_header_parses() {
     assert_eq!(a.terminator, "aws4_request");
     assert_eq!(a.amz_date(), "20240101T000000Z");
     assert_eq!(a.request_time.to_string(), "2024-01-01T00:00:00Z");
-    assert_eq!(a.signed_header_names().collect::<Vec<_>>(), ["host", "x-amz-date"]);
+    assert_eq!(
+        a.signed_header_names().collect::<Vec<_>>(),
+        ["host", "x-amz-date"]
+    );
     assert_eq!(a.signature, SIG);
     assert_eq!(a.security_token, None);
     assert_eq!(a.payload, PayloadHash::Implicit);
@@ -93,11 +96,17 @@ fn header_separator_variations_are_tolerated() {
 
 #[test]
 fn missing_parts_are_incomplete_and_listed() {
-    let h = auth_header(&format!("AWS4-HMAC-SHA256 SignedHeaders=host, Signature={SIG}"));
+    let h = auth_header(&format!(
+        "AWS4-HMAC-SHA256 SignedHeaders=host, Signature={SIG}"
+    ));
     let e = run(&h, None).unwrap_err();
     assert_eq!(e.kind(), AuthErrorKind::Incomplete);
-    assert!(e.message().starts_with("Authorization header requires 'Credential' parameter. "));
-    assert!(e.message().contains("Authorization=AWS4-HMAC-SHA256 SignedHeaders=host"));
+    assert!(e
+        .message()
+        .starts_with("Authorization header requires 'Credential' parameter. "));
+    assert!(e
+        .message()
+        .contains("Authorization=AWS4-HMAC-SHA256 SignedHeaders=host"));
 
     let h = auth_header("AWS4-HMAC-SHA256");
     let e = run(&h, None).unwrap_err();
@@ -106,9 +115,13 @@ fn missing_parts_are_incomplete_and_listed() {
         assert!(e.message().contains(part), "{}", e.message());
     }
 
-    let h = auth_header(&format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders=host"));
+    let h = auth_header(&format!(
+        "AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders=host"
+    ));
     assert_eq!(kind(&h, None), AuthErrorKind::Incomplete);
-    let h = auth_header(&format!("AWS4-HMAC-SHA256 Credential={CRED}, Signature={SIG}"));
+    let h = auth_header(&format!(
+        "AWS4-HMAC-SHA256 Credential={CRED}, Signature={SIG}"
+    ));
     assert_eq!(kind(&h, None), AuthErrorKind::Incomplete);
     let h = auth_header("");
     assert_eq!(kind(&h, None), AuthErrorKind::Incomplete);
@@ -139,14 +152,26 @@ fn bad_dates_are_incomplete() {
         "",
         "20240101T000000Z ",
     ] {
-        let h = headers(&[("host", "x"), ("x-amz-date", d), ("authorization", &good_header())]);
+        let h = headers(&[
+            ("host", "x"),
+            ("x-amz-date", d),
+            ("authorization", &good_header()),
+        ]);
         let e = run(&h, None).unwrap_err();
         assert_eq!(e.kind(), AuthErrorKind::Incomplete, "{d:?}");
         if !d.is_empty() && !d.ends_with(' ') {
-            assert!(e.message().contains("ISO-8601 'basic format'"), "{}", e.message());
+            assert!(
+                e.message().contains("ISO-8601 'basic format'"),
+                "{}",
+                e.message()
+            );
         }
     }
-    let h = headers(&[("host", "x"), ("date", "not a date"), ("authorization", &good_header())]);
+    let h = headers(&[
+        ("host", "x"),
+        ("date", "not a date"),
+        ("authorization", &good_header()),
+    ]);
     assert_eq!(kind(&h, None), AuthErrorKind::Incomplete);
 }
 
@@ -171,7 +196,8 @@ fn date_header_is_the_fallback() {
 
 #[test]
 fn signed_headers_must_include_host() {
-    let v = format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders=x-amz-date, Signature={SIG}");
+    let v =
+        format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders=x-amz-date, Signature={SIG}");
     let e = run(&auth_header(&v), None).unwrap_err();
     assert_eq!(e.kind(), AuthErrorKind::Incomplete);
     assert_eq!(
@@ -181,8 +207,17 @@ fn signed_headers_must_include_host() {
     let v = format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders=, Signature={SIG}");
     assert_eq!(kind(&auth_header(&v), None), AuthErrorKind::Incomplete);
     // "hostx" and "Host" are not host.
-    for list in ["hostx", "Host", "host;;x-amz-date", ";host", "host;", "host;x y", "host;é"] {
-        let v = format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders={list}, Signature={SIG}");
+    for list in [
+        "hostx",
+        "Host",
+        "host;;x-amz-date",
+        ";host",
+        "host;",
+        "host;x y",
+        "host;é",
+    ] {
+        let v =
+            format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders={list}, Signature={SIG}");
         if let Ok(hv) = http::HeaderValue::from_str(&v) {
             let h = headers(&[("host", "x"), ("x-amz-date", "20240101T000000Z")]);
             let mut h = h;
@@ -190,6 +225,26 @@ fn signed_headers_must_include_host() {
             assert_eq!(kind(&h, None), AuthErrorKind::Incomplete, "{list}");
         }
     }
+}
+
+#[test]
+fn signed_headers_may_not_repeat() {
+    for list in [
+        "host;host",
+        "host;x-a;x-a",
+        "x-a;host;x-a",
+        "x-b;x-a;host;x-b",
+    ] {
+        let v =
+            format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders={list}, Signature={SIG}");
+        let e = run(&auth_header(&v), None).unwrap_err();
+        assert_eq!(e.kind(), AuthErrorKind::Incomplete, "{list}");
+        assert!(e.message().contains("twice"), "{}", e.message());
+    }
+    // Unsorted but distinct is accepted (the list is signed as given).
+    let v =
+        format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders=x-b;host;x-a, Signature={SIG}");
+    assert!(run(&auth_header(&v), None).is_ok());
 }
 
 #[test]
@@ -215,12 +270,16 @@ fn malformed_pairs_and_duplicates_are_incomplete() {
     let v = format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders, Signature={SIG}");
     let e = run(&auth_header(&v), None).unwrap_err();
     assert_eq!(e.kind(), AuthErrorKind::Incomplete);
-    assert!(e.message().starts_with("'SignedHeaders' not a valid key=value pair"));
+    assert!(e
+        .message()
+        .starts_with("'SignedHeaders' not a valid key=value pair"));
     let v = format!(
         "AWS4-HMAC-SHA256 Credential={CRED}, Credential={CRED}, SignedHeaders=host, Signature={SIG}"
     );
     assert_eq!(kind(&auth_header(&v), None), AuthErrorKind::Incomplete);
-    let v = format!("AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders=host, Signature={SIG}, Signature={SIG}");
+    let v = format!(
+        "AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders=host, Signature={SIG}, Signature={SIG}"
+    );
     assert_eq!(kind(&auth_header(&v), None), AuthErrorKind::Incomplete);
 }
 
@@ -236,7 +295,9 @@ fn credential_must_have_five_elements() {
         let v = format!("AWS4-HMAC-SHA256 Credential={cred}, SignedHeaders=host, Signature={SIG}");
         let e = run(&auth_header(&v), None).unwrap_err();
         assert_eq!(e.kind(), AuthErrorKind::Incomplete, "{cred}");
-        assert!(e.message().starts_with("Credential must have exactly 5 slash-delimited"));
+        assert!(e
+            .message()
+            .starts_with("Credential must have exactly 5 slash-delimited"));
     }
     // Wrong scope contents are not a parse error: verify reports them as ScopeMismatch.
     let v = format!(
@@ -261,10 +322,16 @@ fn other_schemes_are_unsupported() {
 #[test]
 fn repeated_auth_headers_are_incomplete() {
     let mut h = auth_header(&good_header());
-    h.append("authorization", http::HeaderValue::from_str(&good_header()).unwrap());
+    h.append(
+        "authorization",
+        http::HeaderValue::from_str(&good_header()).unwrap(),
+    );
     assert_eq!(kind(&h, None), AuthErrorKind::Incomplete);
     let mut h = auth_header(&good_header());
-    h.append("x-amz-date", http::HeaderValue::from_static("20240101T000000Z"));
+    h.append(
+        "x-amz-date",
+        http::HeaderValue::from_static("20240101T000000Z"),
+    );
     assert_eq!(kind(&h, None), AuthErrorKind::Incomplete);
     let mut h = auth_header(&good_header());
     h.append("x-amz-security-token", http::HeaderValue::from_static("a"));
@@ -286,7 +353,10 @@ fn non_ascii_authorization_is_incomplete() {
 fn content_sha256_header_is_classified() {
     let with = |v: &str| {
         let mut h = auth_header(&good_header());
-        h.insert("x-amz-content-sha256", http::HeaderValue::from_str(v).unwrap());
+        h.insert(
+            "x-amz-content-sha256",
+            http::HeaderValue::from_str(v).unwrap(),
+        );
         h
     };
     let h = with("UNSIGNED-PAYLOAD");
@@ -300,15 +370,28 @@ fn content_sha256_header_is_classified() {
     ] {
         assert_eq!(kind(&with(s), None), AuthErrorKind::Unsupported);
     }
-    for s in ["", "unsigned-payload", "abc", &hexv[1..], &format!("{}g", &hexv[1..])] {
-        assert_eq!(kind(&with(s), None), AuthErrorKind::ContentSha256Mismatch, "{s}");
+    for s in [
+        "",
+        "unsigned-payload",
+        "abc",
+        &hexv[1..],
+        &format!("{}g", &hexv[1..]),
+    ] {
+        assert_eq!(
+            kind(&with(s), None),
+            AuthErrorKind::ContentSha256Mismatch,
+            "{s}"
+        );
     }
 }
 
 #[test]
 fn security_token_header_and_debug_redaction() {
     let mut h = auth_header(&good_header());
-    h.insert("x-amz-security-token", http::HeaderValue::from_static("SeCrEtToKeN"));
+    h.insert(
+        "x-amz-security-token",
+        http::HeaderValue::from_static("SeCrEtToKeN"),
+    );
     let a = run(&h, None).unwrap();
     assert_eq!(a.security_token.as_deref(), Some("SeCrEtToKeN"));
     let dbg = format!("{a:?}");
@@ -379,11 +462,19 @@ fn presigned_missing_parameters_are_incomplete() {
         let q = presigned_query(&[(p, None)]);
         let e = run(&h, Some(&q)).unwrap_err();
         assert_eq!(e.kind(), AuthErrorKind::Incomplete, "{p}");
-        assert!(e.message().starts_with("Query-string authentication version 4 requires"));
+        assert!(e
+            .message()
+            .starts_with("Query-string authentication version 4 requires"));
     }
     // Signature or credential without the algorithm is an incomplete attempt, not "missing".
-    assert_eq!(kind(&h, Some(&format!("X-Amz-Signature={SIG}"))), AuthErrorKind::Incomplete);
-    assert_eq!(kind(&h, Some("X-Amz-Credential=a")), AuthErrorKind::Incomplete);
+    assert_eq!(
+        kind(&h, Some(&format!("X-Amz-Signature={SIG}"))),
+        AuthErrorKind::Incomplete
+    );
+    assert_eq!(
+        kind(&h, Some("X-Amz-Credential=a")),
+        AuthErrorKind::Incomplete
+    );
 }
 
 #[test]
@@ -409,7 +500,17 @@ fn presigned_expires_bounds() {
         let q = presigned_query(&[("X-Amz-Expires", Some(ok))]);
         assert!(run(&h, Some(&q)).is_ok(), "{ok}");
     }
-    for bad in ["0", "604801", "-1", "", "abc", "1e3", "+60", "99999999999999999999", "60%20"] {
+    for bad in [
+        "0",
+        "604801",
+        "-1",
+        "",
+        "abc",
+        "1e3",
+        "+60",
+        "99999999999999999999",
+        "60%20",
+    ] {
         let q = presigned_query(&[("X-Amz-Expires", Some(bad))]);
         assert_eq!(kind(&h, Some(&q)), AuthErrorKind::Incomplete, "{bad}");
     }
@@ -422,7 +523,10 @@ fn presigned_bad_fields() {
     assert_eq!(kind(&h, Some(&q)), AuthErrorKind::Unsupported);
     let q = presigned_query(&[("X-Amz-Date", Some("20240101"))]);
     assert_eq!(kind(&h, Some(&q)), AuthErrorKind::Incomplete);
-    let q = presigned_query(&[("X-Amz-Credential", Some("AK%41ID%2F20240101%2Fr%2Fs%2Faws4_request"))]);
+    let q = presigned_query(&[(
+        "X-Amz-Credential",
+        Some("AK%41ID%2F20240101%2Fr%2Fs%2Faws4_request"),
+    )]);
     assert_eq!(kind(&h, Some(&q)), AuthErrorKind::Incomplete);
     let q = presigned_query(&[("X-Amz-Credential", Some("AKID%2F20240101%2Fr%2Fs"))]);
     assert_eq!(kind(&h, Some(&q)), AuthErrorKind::Incomplete);
@@ -432,7 +536,10 @@ fn presigned_bad_fields() {
     assert_eq!(kind(&h, Some(&q)), AuthErrorKind::Incomplete);
     let q = presigned_query(&[("X-Amz-Security-Token", Some("%FF"))]);
     assert_eq!(kind(&h, Some(&q)), AuthErrorKind::Incomplete);
-    let q = presigned_query(&[("X-Amz-Content-Sha256", Some("STREAMING-UNSIGNED-PAYLOAD-TRAILER"))]);
+    let q = presigned_query(&[(
+        "X-Amz-Content-Sha256",
+        Some("STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+    )]);
     assert_eq!(kind(&h, Some(&q)), AuthErrorKind::Unsupported);
     let q = presigned_query(&[("X-Amz-Content-Sha256", Some("UNSIGNED-PAYLOAD"))]);
     assert_eq!(run(&h, Some(&q)).unwrap().payload, PayloadHash::Unsigned);

@@ -43,7 +43,13 @@ pub fn verify(
     let mut matched = false;
     for uri in prepared.uris.iter().flatten() {
         let mut sink = HashSink::new();
-        prepared.write(&mut sink, uri, req.method, req.headers, &auth.signed_headers);
+        prepared.write(
+            &mut sink,
+            uri,
+            req.method,
+            req.headers,
+            &auth.signed_headers,
+        );
         let expected = sign(key, auth, &sink.finish_hex());
         // Constant-time comparison: an early-exit `==` would leak, through response timing, how
         // many leading bytes of a guessed signature are right, letting an attacker forge a
@@ -58,7 +64,10 @@ pub fn verify(
     if let PayloadHash::Sha256(declared) = auth.payload {
         // The signature covers the declared hash; this ties the declared hash to the body that
         // actually arrived. Neither value is secret, so an ordinary comparison is fine.
-        if !declared.as_bytes().eq_ignore_ascii_case(&sha256_hex(req.body)) {
+        if !declared
+            .as_bytes()
+            .eq_ignore_ascii_case(&sha256_hex(req.body))
+        {
             return Err(AuthError::content_sha256_mismatch());
         }
     }
@@ -155,8 +164,7 @@ fn check_scope(auth: &ParsedAuth, policy: &Policy) -> Result<(), AuthError> {
 /// Region and service names: 1 to 64 of `a-z 0-9 -`.
 fn is_scope_name(s: &str) -> bool {
     (1..=64).contains(&s.len())
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
@@ -167,10 +175,13 @@ fn check_clock(auth: &ParsedAuth, now: Timestamp, policy: &Policy) -> Result<(),
     let n = now.as_nanosecond();
     let n_secs = now.as_second();
     let skew_secs = policy.max_skew_secs.max(0);
-    let skew_text = if skew_secs % 60 == 0 {
-        format!("{} min.", skew_secs / 60)
-    } else {
-        format!("{skew_secs} sec.")
+    // Only formatted on the error paths.
+    let skew_text = || {
+        if skew_secs % 60 == 0 {
+            format!("{} min.", skew_secs / 60)
+        } else {
+            format!("{skew_secs} sec.")
+        }
     };
 
     // Wording of AWS JSON/query services, e.g.
@@ -180,10 +191,11 @@ fn check_clock(auth: &ParsedAuth, now: Timestamp, policy: &Policy) -> Result<(),
         return Err(AuthError::new(
             AuthErrorKind::NotYetValid,
             format!(
-                "Signature not yet current: {} is still later than {} ({} + {skew_text})",
+                "Signature not yet current: {} is still later than {} ({} + {})",
                 auth.amz_date(),
                 format_secs(n_secs.saturating_add(skew_secs)),
-                format_secs(n_secs)
+                format_secs(n_secs),
+                skew_text()
             ),
         ));
     }
@@ -193,22 +205,18 @@ fn check_clock(auth: &ParsedAuth, now: Timestamp, policy: &Policy) -> Result<(),
         AuthMode::Header if t * NS < n - skew * NS => Err(AuthError::new(
             AuthErrorKind::Expired,
             format!(
-                "Signature expired: {} is now earlier than {} ({} - {skew_text})",
+                "Signature expired: {} is now earlier than {} ({} - {})",
                 auth.amz_date(),
                 format_secs(n_secs.saturating_sub(skew_secs)),
-                format_secs(n_secs)
+                format_secs(n_secs),
+                skew_text()
             ),
         )),
         // S3 answers an expired presigned URL with AccessDenied "Request has expired" (its
         // documented wording, also used here for presigned requests to other services).
-        AuthMode::Presigned
-            if n > (t + i128::from(auth.expires_secs.unwrap_or(0))) * NS =>
-        {
-            Err(AuthError::new(
-                AuthErrorKind::Expired,
-                "Request has expired",
-            ))
-        }
+        AuthMode::Presigned if n > (t + i128::from(auth.expires_secs.unwrap_or(0))) * NS => Err(
+            AuthError::new(AuthErrorKind::Expired, "Request has expired"),
+        ),
         _ => Ok(()),
     }
 }

@@ -27,8 +27,14 @@ fn signed(cred: &str, date: &str, body: &[u8]) -> HeaderMap {
     let mut h = HeaderMap::new();
     h.insert("host", HeaderValue::from_static("localhost:4566"));
     h.insert("x-amz-date", HeaderValue::from_str(date).unwrap());
-    h.insert("content-type", HeaderValue::from_static("application/x-amz-json-1.0"));
-    h.insert("x-amz-target", HeaderValue::from_static("AppRunner.ListServices"));
+    h.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-amz-json-1.0"),
+    );
+    h.insert(
+        "x-amz-target",
+        HeaderValue::from_static("AppRunner.ListServices"),
+    );
     let auth = |sig: &str| {
         HeaderValue::from_str(&format!(
             "AWS4-HMAC-SHA256 Credential={cred}, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature={sig}"
@@ -71,7 +77,13 @@ const CRED: &str = "AKIDEXAMPLE/20240101/us-east-1/apprunner/aws4_request";
 #[test]
 fn accepts_a_good_request() {
     let h = signed(CRED, DATE, b"{}");
-    check(&h, b"{}", "2024-01-01T00:00:00Z", &policy(Some("apprunner"))).unwrap();
+    check(
+        &h,
+        b"{}",
+        "2024-01-01T00:00:00Z",
+        &policy(Some("apprunner")),
+    )
+    .unwrap();
     check(&h, b"{}", "2024-01-01T00:00:00Z", &policy(None)).unwrap();
 }
 
@@ -98,17 +110,32 @@ fn skew_window_edges() {
         "Signature not yet current: 20240101T000000Z is still later than 20231231T235959Z (20231231T234459Z + 15 min.)"
     );
     // A skew that is not whole minutes is shown in seconds; negative skew acts as zero.
-    let odd = Policy { max_skew_secs: 30, ..p };
+    let odd = Policy {
+        max_skew_secs: 30,
+        ..p
+    };
     let e = check(&h, b"{}", "2024-01-01T00:00:31Z", &odd).unwrap_err();
-    assert!(e.message().ends_with("(20240101T000031Z - 30 sec.)"), "{}", e.message());
-    let zero = Policy { max_skew_secs: -5, ..p };
+    assert!(
+        e.message().ends_with("(20240101T000031Z - 30 sec.)"),
+        "{}",
+        e.message()
+    );
+    let zero = Policy {
+        max_skew_secs: -5,
+        ..p
+    };
     check(&h, b"{}", "2024-01-01T00:00:00Z", &zero).unwrap();
     assert_eq!(
-        check(&h, b"{}", "2024-01-01T00:00:01Z", &zero).unwrap_err().kind(),
+        check(&h, b"{}", "2024-01-01T00:00:01Z", &zero)
+            .unwrap_err()
+            .kind(),
         AuthErrorKind::Expired
     );
     // Extreme clocks and skews do not overflow.
-    let huge = Policy { max_skew_secs: i64::MAX, ..p };
+    let huge = Policy {
+        max_skew_secs: i64::MAX,
+        ..p
+    };
     check(&h, b"{}", "2024-01-01T00:00:00Z", &huge).unwrap();
     for now in [Timestamp::MIN, Timestamp::MAX] {
         let req = parts(&h, None, b"{}");
@@ -124,7 +151,11 @@ fn scope_checks_have_aws_wording() {
     let p = policy(Some("apprunner"));
     let now = "2024-01-01T00:00:00Z";
 
-    let h = signed("AKIDEXAMPLE/20240102/us-east-1/apprunner/aws4_request", DATE, b"");
+    let h = signed(
+        "AKIDEXAMPLE/20240102/us-east-1/apprunner/aws4_request",
+        DATE,
+        b"",
+    );
     let e = check(&h, b"", now, &p).unwrap_err();
     assert_eq!(e.kind(), AuthErrorKind::ScopeMismatch);
     assert_eq!(
@@ -132,12 +163,23 @@ fn scope_checks_have_aws_wording() {
         "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20240102' != '20240101', from '20240101T000000Z'."
     );
 
-    let h = signed("AKIDEXAMPLE/20240101/us-east-1/cloudtrail/aws4_request", DATE, b"");
+    let h = signed(
+        "AKIDEXAMPLE/20240101/us-east-1/cloudtrail/aws4_request",
+        DATE,
+        b"",
+    );
     let e = check(&h, b"", now, &p).unwrap_err();
     assert_eq!(e.kind(), AuthErrorKind::ScopeMismatch);
-    assert_eq!(e.message(), "Credential should be scoped to correct service: 'apprunner'. ");
+    assert_eq!(
+        e.message(),
+        "Credential should be scoped to correct service: 'apprunner'. "
+    );
 
-    let h = signed("AKIDEXAMPLE/20240101/us-east-1/apprunner/aws4_reques", DATE, b"");
+    let h = signed(
+        "AKIDEXAMPLE/20240101/us-east-1/apprunner/aws4_reques",
+        DATE,
+        b"",
+    );
     let e = check(&h, b"", now, &p).unwrap_err();
     assert_eq!(e.kind(), AuthErrorKind::ScopeMismatch);
     assert_eq!(
@@ -146,13 +188,24 @@ fn scope_checks_have_aws_wording() {
     );
 
     for region in ["US-EAST-1", "us_east_1", "", "us.east", &"a".repeat(65)] {
-        let h = signed(&format!("AKIDEXAMPLE/20240101/{region}/apprunner/aws4_request"), DATE, b"");
+        let h = signed(
+            &format!("AKIDEXAMPLE/20240101/{region}/apprunner/aws4_request"),
+            DATE,
+            b"",
+        );
         let e = check(&h, b"", now, &p).unwrap_err();
         assert_eq!(e.kind(), AuthErrorKind::ScopeMismatch, "{region:?}");
-        assert_eq!(e.message(), "Credential should be scoped to a valid region. ");
+        assert_eq!(
+            e.message(),
+            "Credential should be scoped to a valid region. "
+        );
     }
 
-    let h = signed("AKIDEXAMPLE/20240101/us-east-1/App_Runner/aws4_request", DATE, b"");
+    let h = signed(
+        "AKIDEXAMPLE/20240101/us-east-1/App_Runner/aws4_request",
+        DATE,
+        b"",
+    );
     assert_eq!(
         check(&h, b"", now, &policy(None)).unwrap_err().kind(),
         AuthErrorKind::ScopeMismatch
@@ -172,7 +225,9 @@ fn precheck_needs_no_key() {
         AuthErrorKind::ScopeMismatch
     );
     assert_eq!(
-        precheck(&a, ts("2024-01-02T00:00:00Z"), &policy(None)).unwrap_err().kind(),
+        precheck(&a, ts("2024-01-02T00:00:00Z"), &policy(None))
+            .unwrap_err()
+            .kind(),
         AuthErrorKind::Expired
     );
 }
@@ -180,12 +235,21 @@ fn precheck_needs_no_key() {
 #[test]
 fn malformed_signatures_are_mismatches() {
     let good = signed(CRED, DATE, b"{}");
-    let good_sig = good["authorization"].to_str().unwrap().rsplit('=').next().unwrap().to_string();
+    let good_sig = good["authorization"]
+        .to_str()
+        .unwrap()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .to_string();
     let p = policy(Some("apprunner"));
     let now = "2024-01-01T00:00:00Z";
     // Upper-case hex is the same bytes.
     let mut h = good.clone();
-    let upper = good["authorization"].to_str().unwrap().replace(&good_sig, &good_sig.to_uppercase());
+    let upper = good["authorization"]
+        .to_str()
+        .unwrap()
+        .replace(&good_sig, &good_sig.to_uppercase());
     h.insert("authorization", HeaderValue::from_str(&upper).unwrap());
     check(&h, b"{}", now, &p).unwrap();
     for bad in [
@@ -198,11 +262,16 @@ fn malformed_signatures_are_mismatches() {
         "zz".repeat(32),
     ] {
         let mut h = good.clone();
-        let v = good["authorization"].to_str().unwrap().replace(&good_sig, &bad);
+        let v = good["authorization"]
+            .to_str()
+            .unwrap()
+            .replace(&good_sig, &bad);
         h.insert("authorization", HeaderValue::from_str(&v).unwrap());
         let e = check(&h, b"{}", now, &p).unwrap_err();
         assert_eq!(e.kind(), AuthErrorKind::SignatureMismatch, "{bad:?}");
-        assert!(e.message().starts_with("The request signature we calculated does not match"));
+        assert!(e
+            .message()
+            .starts_with("The request signature we calculated does not match"));
     }
 }
 
@@ -213,7 +282,10 @@ fn declared_content_hash_must_match_the_body() {
     let body = b"{\"a\":1}";
     let mut h = signed(CRED, DATE, body);
     let declared = crate::sink::sha256_hex(body);
-    h.insert("x-amz-content-sha256", HeaderValue::from_bytes(&declared).unwrap());
+    h.insert(
+        "x-amz-content-sha256",
+        HeaderValue::from_bytes(&declared).unwrap(),
+    );
     let req = parts(&h, None, body);
     let a = parse(&req).unwrap();
     // Re-sign including the declared hash on the payload line.
@@ -250,10 +322,15 @@ fn canonical_request_and_string_to_sign_are_exposed() {
          44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
     );
     let sts = string_to_sign(&req, &a, &p);
-    let hash = hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, creq.as_bytes()));
+    let hash = hex::encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        creq.as_bytes(),
+    ));
     assert_eq!(
         sts,
-        format!("AWS4-HMAC-SHA256\n20240101T000000Z\n20240101/us-east-1/apprunner/aws4_request\n{hash}")
+        format!(
+            "AWS4-HMAC-SHA256\n20240101T000000Z\n20240101/us-east-1/apprunner/aws4_request\n{hash}"
+        )
     );
 }
 
@@ -263,19 +340,88 @@ fn aws_documentation_get_vanilla() {
     let mut h = HeaderMap::new();
     h.insert("host", HeaderValue::from_static("example.amazonaws.com"));
     h.insert("x-amz-date", HeaderValue::from_static("20150830T123600Z"));
-    h.insert("authorization", HeaderValue::from_static(
-        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
+    h.insert(
+        "authorization",
+        HeaderValue::from_static(
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, \
          SignedHeaders=host;x-amz-date, \
          Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
-    ));
-    let req = RequestParts { method: "GET", path: "/", query: None, headers: &h, body: b"" };
+        ),
+    );
+    let req = RequestParts {
+        method: "GET",
+        path: "/",
+        query: None,
+        headers: &h,
+        body: b"",
+    };
     let a = parse(&req).unwrap();
     let key = SigningKey::derive(SECRET, a.scope_date, a.region, a.service);
-    let p = Policy { max_skew_secs: 900, expected_service: Some("service"), uri_encoding: UriEncoding::Double };
+    let p = Policy {
+        max_skew_secs: 900,
+        expected_service: Some("service"),
+        uri_encoding: UriEncoding::Double,
+    };
     verify(&req, &a, &key, ts("2015-08-30T12:36:00Z"), &p).unwrap();
     let other = SigningKey::derive("not the secret", a.scope_date, a.region, a.service);
     assert_eq!(
-        verify(&req, &a, &other, ts("2015-08-30T12:36:00Z"), &p).unwrap_err().kind(),
+        verify(&req, &a, &other, ts("2015-08-30T12:36:00Z"), &p)
+            .unwrap_err()
+            .kind(),
         AuthErrorKind::SignatureMismatch
     );
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+
+        /// Arbitrary paths, queries, header values, bodies and signed-header lists: verify
+        /// always answers, never panics, and never accepts a made-up signature.
+        #[test]
+        fn verify_never_panics(
+            path in "[ -~é☃]{0,60}",
+            query in proptest::option::of("[ -~é]{0,80}"),
+            extra in proptest::collection::vec(("x-[a-z]{1,6}", "[ -~]{0,20}"), 0..6),
+            signed_extra in proptest::collection::vec("x-[a-z]{1,6}", 0..6),
+            body in proptest::collection::vec(any::<u8>(), 0..64),
+            sig in "[0-9a-fA-Fg]{0,70}",
+            sha in proptest::option::of("[0-9a-f]{64}|UNSIGNED-PAYLOAD"),
+            single in any::<bool>(),
+            date in "2024010[1-2]T00000[0-9]Z",
+        ) {
+            let mut h = HeaderMap::new();
+            h.insert("host", HeaderValue::from_static("localhost"));
+            h.insert("x-amz-date", HeaderValue::from_str(&date).unwrap());
+            for (k, v) in &extra {
+                h.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+            }
+            if let Some(s) = &sha {
+                h.insert("x-amz-content-sha256", HeaderValue::from_str(s).unwrap());
+            }
+            let mut names = vec!["host".to_string(), "x-amz-date".to_string()];
+            names.extend(signed_extra);
+            names.sort();
+            names.dedup();
+            h.insert("authorization", HeaderValue::from_str(&format!(
+                "AWS4-HMAC-SHA256 Credential={CRED}, SignedHeaders={}, Signature={sig}",
+                names.join(";")
+            )).unwrap());
+            let req = RequestParts { method: "PUT", path: &path, query: query.as_deref(), headers: &h, body: &body };
+            let p = Policy {
+                max_skew_secs: 900,
+                expected_service: None,
+                uri_encoding: if single { UriEncoding::Single } else { UriEncoding::Double },
+            };
+            if let Ok(a) = parse(&req) {
+                let key = SigningKey::derive(SECRET, a.scope_date, a.region, a.service);
+                prop_assert!(verify(&req, &a, &key, ts("2024-01-01T00:00:00Z"), &p).is_err());
+                let _ = canonical_request(&req, &a, &p);
+                let _ = string_to_sign(&req, &a, &p);
+            }
+        }
+    }
 }

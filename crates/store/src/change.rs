@@ -15,8 +15,16 @@ pub enum Expect {
 
 #[derive(Debug, Clone)]
 pub enum Change {
-    Put { key: ResourceKey, parent: Option<String>, doc: String, expect: Expect },
-    Delete { key: ResourceKey, expect: Expect },
+    Put {
+        key: ResourceKey,
+        parent: Option<String>,
+        doc: String,
+        expect: Expect,
+    },
+    Delete {
+        key: ResourceKey,
+        expect: Expect,
+    },
 }
 
 /// Everything one call wants to make durable. Applied in one transaction: either every change is written or none.
@@ -30,8 +38,19 @@ impl ChangeSet {
         Self::default()
     }
 
-    pub fn put(&mut self, key: ResourceKey, parent: Option<String>, doc: String, expect: Expect) -> &mut Self {
-        self.changes.push(Change::Put { key, parent, doc, expect });
+    pub fn put(
+        &mut self,
+        key: ResourceKey,
+        parent: Option<String>,
+        doc: String,
+        expect: Expect,
+    ) -> &mut Self {
+        self.changes.push(Change::Put {
+            key,
+            parent,
+            doc,
+            expect,
+        });
         self
     }
 

@@ -16,7 +16,12 @@ impl ResourceKey {
         kind: impl Into<String>,
         id: impl Into<String>,
     ) -> Self {
-        ResourceKey { account: account.into(), region: region.into(), kind: kind.into(), id: id.into() }
+        ResourceKey {
+            account: account.into(),
+            region: region.into(),
+            kind: kind.into(),
+            id: id.into(),
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use trailrunner_store::sqlite::Durability;
-use trailrunner_store::{ChangeSet, CommitError, Expect, ListQuery, ResourceKey, SqliteStore, Store};
+use trailrunner_store::{
+    ChangeSet, CommitError, Expect, ListQuery, ResourceKey, SqliteStore, Store,
+};
 
 fn key(id: &str) -> ResourceKey {
     ResourceKey::new("123456789012", "us-east-1", "service", id)
@@ -39,18 +41,31 @@ async fn put_get_update_delete_with_preconditions() {
     // Creating it again must conflict and write nothing.
     let mut again = ChangeSet::new();
     again.put(key("a"), None, r#"{"n":2}"#.into(), Expect::Absent);
-    assert!(matches!(store.commit(again).await, Err(CommitError::Conflict { .. })));
-    assert_eq!(store.get(&key("a")).await.unwrap().unwrap().doc, r#"{"n":1}"#);
+    assert!(matches!(
+        store.commit(again).await,
+        Err(CommitError::Conflict { .. })
+    ));
+    assert_eq!(
+        store.get(&key("a")).await.unwrap().unwrap().doc,
+        r#"{"n":1}"#
+    );
 
     // Compare-and-swap on the version.
     let mut stale = ChangeSet::new();
     stale.put(key("a"), None, r#"{"n":3}"#.into(), Expect::Version(7));
-    assert!(matches!(store.commit(stale).await, Err(CommitError::Conflict { .. })));
+    assert!(matches!(
+        store.commit(stale).await,
+        Err(CommitError::Conflict { .. })
+    ));
     let mut fresh = ChangeSet::new();
     fresh.put(key("a"), None, r#"{"n":3}"#.into(), Expect::Version(1));
     store.commit(fresh).await.unwrap();
     let updated = store.get(&key("a")).await.unwrap().unwrap();
-    assert_eq!((updated.version, updated.seq), (2, got.seq), "update keeps seq, bumps version");
+    assert_eq!(
+        (updated.version, updated.seq),
+        (2, got.seq),
+        "update keeps seq, bumps version"
+    );
 
     let mut del = ChangeSet::new();
     del.delete(key("a"), Expect::Version(2));
@@ -65,8 +80,14 @@ async fn a_failed_precondition_undoes_the_whole_change_set() {
     let mut cs = ChangeSet::new();
     cs.put(key("x"), None, "{}".into(), Expect::Absent);
     cs.put(key("y"), None, "{}".into(), Expect::Version(3)); // y does not exist
-    assert!(matches!(store.commit(cs).await, Err(CommitError::Conflict { .. })));
-    assert!(store.get(&key("x")).await.unwrap().is_none(), "x must not survive its set's failure");
+    assert!(matches!(
+        store.commit(cs).await,
+        Err(CommitError::Conflict { .. })
+    ));
+    assert!(
+        store.get(&key("x")).await.unwrap().is_none(),
+        "x must not survive its set's failure"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,7 +99,12 @@ async fn concurrent_commits_are_grouped_and_all_land() {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let mut cs = ChangeSet::new();
-            cs.put(key(&format!("s{i:04}")), None, format!("{{\"i\":{i}}}"), Expect::Absent);
+            cs.put(
+                key(&format!("s{i:04}")),
+                None,
+                format!("{{\"i\":{i}}}"),
+                Expect::Absent,
+            );
             store.commit(cs).await.unwrap().batch_size
         }));
     }
@@ -86,7 +112,13 @@ async fn concurrent_commits_are_grouped_and_all_land() {
     for t in tasks {
         max_batch = max_batch.max(t.await.unwrap());
     }
-    assert_eq!(store.count("123456789012", "us-east-1", "service").await.unwrap(), 400);
+    assert_eq!(
+        store
+            .count("123456789012", "us-east-1", "service")
+            .await
+            .unwrap(),
+        400
+    );
     assert!(max_batch >= 1);
 }
 
@@ -101,16 +133,28 @@ async fn pages_are_stable_under_concurrent_inserts_and_survive_reopen() {
             store.commit(cs).await.unwrap();
         }
         let first = store.list(&list_query(None, 2)).await.unwrap();
-        assert_eq!(first.iter().map(|r| r.key.id.as_str()).collect::<Vec<_>>(), ["p0", "p1"]);
+        assert_eq!(
+            first.iter().map(|r| r.key.id.as_str()).collect::<Vec<_>>(),
+            ["p0", "p1"]
+        );
         // An insert between pages lands at the end, never inside a page already served.
         let mut cs = ChangeSet::new();
         cs.put(key("late"), None, "{}".into(), Expect::Absent);
         store.commit(cs).await.unwrap();
-        let rest = store.list(&list_query(Some(first[1].seq), 100)).await.unwrap();
-        assert_eq!(rest.iter().map(|r| r.key.id.as_str()).collect::<Vec<_>>(), ["p2", "p3", "p4", "late"]);
+        let rest = store
+            .list(&list_query(Some(first[1].seq), 100))
+            .await
+            .unwrap();
+        assert_eq!(
+            rest.iter().map(|r| r.key.id.as_str()).collect::<Vec<_>>(),
+            ["p2", "p3", "p4", "late"]
+        );
     }
     let reopened = open(&dir);
-    assert_eq!(reopened.list(&list_query(None, 100)).await.unwrap().len(), 6);
+    assert_eq!(
+        reopened.list(&list_query(None, 100)).await.unwrap().len(),
+        6
+    );
 }
 
 #[tokio::test]
@@ -124,7 +168,13 @@ async fn parent_filter_lists_only_children() {
     store.commit(cs).await.unwrap();
     let mut q = list_query(None, 10);
     q.parent = Some("alice".into());
-    let ids: Vec<_> = store.list(&q).await.unwrap().into_iter().map(|r| r.key.id).collect();
+    let ids: Vec<_> = store
+        .list(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key.id)
+        .collect();
     assert_eq!(ids, ["k1", "k3"]);
 }
 
@@ -134,6 +184,9 @@ fn database_file_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let _store = open(&dir);
-    let mode = std::fs::metadata(dir.path().join("store.db")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(dir.path().join("store.db"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
 }

@@ -14,9 +14,14 @@ pub(crate) struct RootFile {
 
 pub(crate) fn read_credentials(data_dir: &Path) -> anyhow::Result<RootFile> {
     let path = data_dir.join(trailrunner_server::CREDENTIALS_FILE);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {} (has `trailrunner serve` run with this data dir?)", path.display()))?;
-    let doc: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "cannot read {} (has `trailrunner serve` run with this data dir?)",
+            path.display()
+        )
+    })?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
     let field = |name: &str| -> anyhow::Result<String> {
         doc.get(name)
             .and_then(|v| v.as_str())

@@ -9,7 +9,11 @@ mod serve;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "trailrunner", version, about = "An App Runner control plane whose every call becomes a CloudTrail record")]
+#[command(
+    name = "trailrunner",
+    version,
+    about = "An App Runner control plane whose every call becomes a CloudTrail record"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -46,13 +46,24 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.account_id = args.account_id;
     config.max_body_bytes = args.max_body_bytes;
     config.max_connections = args.max_connections;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
-        let running = trailrunner_server::start(config, Arc::new(SystemClock), Arc::new(SystemEntropy)).await?;
+        let running =
+            trailrunner_server::start(config, Arc::new(SystemClock), Arc::new(SystemEntropy))
+                .await?;
         // These lines are the interface for people and scripts: the endpoint first, then the credentials' home.
         println!("trailrunner listening on {}", running.endpoint());
-        println!("account {}; root credentials in {}", running.root.account_id, running.credentials_file.display());
-        println!("use it from a shell with: eval \"$(trailrunner env --data-dir {})\"", args.data_dir.display());
+        println!(
+            "account {}; root credentials in {}",
+            running.root.account_id,
+            running.credentials_file.display()
+        );
+        println!(
+            "use it from a shell with: eval \"$(trailrunner env --data-dir {})\"",
+            args.data_dir.display()
+        );
         wait_for_signal().await?;
         tracing::info!("shutting down");
         running.shutdown().await;

@@ -64,14 +64,16 @@ pub fn from_sigv4(family: Family, err: &AuthError) -> ApiError {
 /// The access key id in the credential is not one the server knows (or it was deactivated or deleted).
 pub fn unknown_access_key(family: Family) -> ApiError {
     match family {
-        Family::Json => {
-            ApiError::client("UnrecognizedClientException", "The security token included in the request is invalid.")
-                .with_status(403)
-        }
-        Family::Query => {
-            ApiError::client("InvalidClientTokenId", "The security token included in the request is invalid.")
-                .with_status(403)
-        }
+        Family::Json => ApiError::client(
+            "UnrecognizedClientException",
+            "The security token included in the request is invalid.",
+        )
+        .with_status(403),
+        Family::Query => ApiError::client(
+            "InvalidClientTokenId",
+            "The security token included in the request is invalid.",
+        )
+        .with_status(403),
         Family::S3 => ApiError::client(
             "InvalidAccessKeyId",
             "The AWS Access Key Id you provided does not exist in our records.",

@@ -25,7 +25,8 @@ pub fn decode(url_query: Option<&str>, body: &[u8]) -> Result<QueryRequest, ApiE
     let mut action = None;
     let mut version = None;
     let mut params = Vec::new();
-    let pairs = form_urlencoded::parse(url_query.unwrap_or("").as_bytes()).chain(form_urlencoded::parse(body));
+    let pairs = form_urlencoded::parse(url_query.unwrap_or("").as_bytes())
+        .chain(form_urlencoded::parse(body));
     for (k, v) in pairs {
         if k.starts_with("X-Amz-") {
             continue; // presigned-URL authentication parameters, not operation input
@@ -44,10 +45,14 @@ pub fn decode(url_query: Option<&str>, body: &[u8]) -> Result<QueryRequest, ApiE
             }
         }
     }
-    let action = action.filter(|a| !a.is_empty()).ok_or_else(|| {
-        ApiError::client("MissingAction", "Missing Action")
-    })?;
-    Ok(QueryRequest { action, version, params })
+    let action = action
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| ApiError::client("MissingAction", "Missing Action"))?;
+    Ok(QueryRequest {
+        action,
+        version,
+        params,
+    })
 }
 
 /// `<{Action}Response xmlns=…><{Action}Result>…</{Action}Result><ResponseMetadata><RequestId>…`.
@@ -75,7 +80,14 @@ pub fn error(xmlns: &str, request_id: &str, err: &ApiError) -> Response<Bytes> {
     let mut out = XmlOut::new();
     out.open("ErrorResponse", Some(xmlns));
     out.open("Error", None);
-    out.text_element("Type", if err.fault == Fault::Client { "Sender" } else { "Receiver" });
+    out.text_element(
+        "Type",
+        if err.fault == Fault::Client {
+            "Sender"
+        } else {
+            "Receiver"
+        },
+    );
     out.text_element("Code", &err.code);
     out.text_element("Message", &err.message);
     out.close("Error");
@@ -100,12 +112,18 @@ mod tests {
 
     #[test]
     fn decodes_form_bodies_and_skips_auth_params() {
-        let q = decode(Some("X-Amz-Signature=abc"), b"Action=GetCallerIdentity&Version=2011-06-15&Name=a%20b")
-            .unwrap();
+        let q = decode(
+            Some("X-Amz-Signature=abc"),
+            b"Action=GetCallerIdentity&Version=2011-06-15&Name=a%20b",
+        )
+        .unwrap();
         assert_eq!(q.action, "GetCallerIdentity");
         assert_eq!(q.version.as_deref(), Some("2011-06-15"));
         assert_eq!(q.params, vec![("Name".to_string(), "a b".to_string())]);
-        assert_eq!(decode(None, b"Version=1").unwrap_err().code, "MissingAction");
+        assert_eq!(
+            decode(None, b"Version=1").unwrap_err().code,
+            "MissingAction"
+        );
     }
 
     #[test]
@@ -123,6 +141,8 @@ mod tests {
         let err = ApiError::client("InvalidClientTokenId", "bad").with_status(403);
         let resp = error(ns, "rid", &err);
         assert_eq!(resp.status(), 403);
-        assert!(std::str::from_utf8(resp.body()).unwrap().contains("<Code>InvalidClientTokenId</Code>"));
+        assert!(std::str::from_utf8(resp.body())
+            .unwrap()
+            .contains("<Code>InvalidClientTokenId</Code>"));
     }
 }

@@ -27,16 +27,25 @@ impl Node {
 
     /// Children keyed by positive integers, in numeric order.
     fn indexed(&self) -> Vec<&Node> {
-        let mut items: Vec<(u32, &Node)> =
-            self.children.iter().filter_map(|(k, n)| k.parse::<u32>().ok().filter(|i| *i > 0).map(|i| (i, n))).collect();
+        let mut items: Vec<(u32, &Node)> = self
+            .children
+            .iter()
+            .filter_map(|(k, n)| k.parse::<u32>().ok().filter(|i| *i > 0).map(|i| (i, n)))
+            .collect();
         items.sort_by_key(|(i, _)| *i);
         items.into_iter().map(|(_, n)| n).collect()
     }
 }
 
 /// Decode `params` against `shape` (the operation's input; `None` for operations without input).
-pub fn to_json(model: &ServiceModel, shape: Option<&Shape>, params: &[(String, String)]) -> Result<Value, String> {
-    let Some(shape) = shape else { return Ok(Value::Object(Map::new())) };
+pub fn to_json(
+    model: &ServiceModel,
+    shape: Option<&Shape>,
+    params: &[(String, String)],
+) -> Result<Value, String> {
+    let Some(shape) = shape else {
+        return Ok(Value::Object(Map::new()));
+    };
     let mut root = Node::default();
     for (k, v) in params {
         root.insert(k, v);
@@ -47,7 +56,10 @@ pub fn to_json(model: &ServiceModel, shape: Option<&Shape>, params: &[(String, S
 fn structure(model: &ServiceModel, shape: &Shape, node: &Node) -> Result<Option<Value>, String> {
     let mut out = Map::new();
     for member in shape.members() {
-        let wire = member.query_name.or(member.location_name).unwrap_or(member.name);
+        let wire = member
+            .query_name
+            .or(member.location_name)
+            .unwrap_or(member.name);
         if let Some(child) = node.children.get(wire) {
             let target = model.shape(member.target);
             if let Some(v) = value(model, target, child, member.flattened, member.name)? {
@@ -58,12 +70,27 @@ fn structure(model: &ServiceModel, shape: &Shape, node: &Node) -> Result<Option<
     Ok(Some(Value::Object(out)))
 }
 
-fn value(model: &ServiceModel, shape: &Shape, node: &Node, flattened: bool, name: &str) -> Result<Option<Value>, String> {
+fn value(
+    model: &ServiceModel,
+    shape: &Shape,
+    node: &Node,
+    flattened: bool,
+    name: &str,
+) -> Result<Option<Value>, String> {
     let scalar = || node.value.as_deref();
     let v = match &shape.kind {
         ShapeKind::Structure { .. } => return structure(model, shape, node),
-        ShapeKind::List { member, flattened: list_flat, member_location_name, .. } => {
-            let holder = if flattened || *list_flat { Some(node) } else { node.children.get(member_location_name.unwrap_or("member")) };
+        ShapeKind::List {
+            member,
+            flattened: list_flat,
+            member_location_name,
+            ..
+        } => {
+            let holder = if flattened || *list_flat {
+                Some(node)
+            } else {
+                node.children.get(member_location_name.unwrap_or("member"))
+            };
             let target = model.shape(*member);
             let mut items = Vec::new();
             for item in holder.map(Node::indexed).unwrap_or_default() {
@@ -73,11 +100,25 @@ fn value(model: &ServiceModel, shape: &Shape, node: &Node, flattened: bool, name
             }
             Value::Array(items)
         }
-        ShapeKind::Map { key, value: val, flattened: map_flat, key_location_name, value_location_name, .. } => {
-            let holder = if flattened || *map_flat { Some(node) } else { node.children.get("entry") };
+        ShapeKind::Map {
+            key,
+            value: val,
+            flattened: map_flat,
+            key_location_name,
+            value_location_name,
+            ..
+        } => {
+            let holder = if flattened || *map_flat {
+                Some(node)
+            } else {
+                node.children.get("entry")
+            };
             let mut out = Map::new();
             for entry in holder.map(Node::indexed).unwrap_or_default() {
-                let k = entry.children.get(key_location_name.unwrap_or("key")).and_then(|n| n.value.clone());
+                let k = entry
+                    .children
+                    .get(key_location_name.unwrap_or("key"))
+                    .and_then(|n| n.value.clone());
                 let v = entry.children.get(value_location_name.unwrap_or("value"));
                 if let (Some(k), Some(v)) = (k, v) {
                     let _ = model.shape(*key);
@@ -88,12 +129,19 @@ fn value(model: &ServiceModel, shape: &Shape, node: &Node, flattened: bool, name
             }
             Value::Object(out)
         }
-        ShapeKind::String { .. } | ShapeKind::Timestamp { .. } | ShapeKind::Blob { .. } => match scalar() {
-            Some(s) => Value::String(s.to_string()),
-            None => return Ok(None),
-        },
+        ShapeKind::String { .. } | ShapeKind::Timestamp { .. } | ShapeKind::Blob { .. } => {
+            match scalar() {
+                Some(s) => Value::String(s.to_string()),
+                None => return Ok(None),
+            }
+        }
         ShapeKind::Integer { .. } | ShapeKind::Long { .. } => match scalar() {
-            Some(s) => Value::Number(s.trim().parse::<i64>().map_err(|_| not_a(name, s, "an integer"))?.into()),
+            Some(s) => Value::Number(
+                s.trim()
+                    .parse::<i64>()
+                    .map_err(|_| not_a(name, s, "an integer"))?
+                    .into(),
+            ),
             None => return Ok(None),
         },
         ShapeKind::Float | ShapeKind::Double => match scalar() {

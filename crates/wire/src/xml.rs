@@ -8,11 +8,14 @@ pub(crate) struct XmlOut {
 
 impl XmlOut {
     pub(crate) fn new() -> Self {
-        XmlOut { buf: String::with_capacity(512) }
+        XmlOut {
+            buf: String::with_capacity(512),
+        }
     }
 
     pub(crate) fn declaration(&mut self) {
-        self.buf.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+        self.buf
+            .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
     }
 
     pub(crate) fn open(&mut self, name: &str, xmlns: Option<&str>) {

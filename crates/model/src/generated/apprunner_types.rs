@@ -3,7 +3,7 @@
 //! rendered by the wire layer from the tables). Strings and enums are `String` (the
 //! validator checks enum values), blobs are base64 `String`, timestamps `f64` epoch seconds.
 
-#![allow(clippy::large_enum_variant, clippy::struct_excessive_bools)]
+#![allow(clippy::pedantic, clippy::nursery)]
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -1031,8 +1031,7 @@ pub struct TagResourceRequest {
 
 /// `TagResourceResponse`: output of `TagResource`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct TagResourceResponse {
-}
+pub struct TagResourceResponse {}
 
 /// `TraceConfiguration`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1052,8 +1051,7 @@ pub struct UntagResourceRequest {
 
 /// `UntagResourceResponse`: output of `UntagResource`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct UntagResourceResponse {
-}
+pub struct UntagResourceResponse {}
 
 /// `UpdateDefaultAutoScalingConfigurationRequest`: input of `UpdateDefaultAutoScalingConfiguration`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

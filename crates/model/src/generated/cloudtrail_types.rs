@@ -3,7 +3,7 @@
 //! rendered by the wire layer from the tables). Strings and enums are `String` (the
 //! validator checks enum values), blobs are base64 `String`, timestamps `f64` epoch seconds.
 
-#![allow(clippy::large_enum_variant, clippy::struct_excessive_bools)]
+#![allow(clippy::pedantic, clippy::nursery)]
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -19,8 +19,7 @@ pub struct AddTagsRequest {
 
 /// `AddTagsResponse`: output of `AddTags`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct AddTagsResponse {
-}
+pub struct AddTagsResponse {}
 
 /// `AdvancedEventSelector`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -304,8 +303,7 @@ pub struct DeleteChannelRequest {
 
 /// `DeleteChannelResponse`: output of `DeleteChannel`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteChannelResponse {
-}
+pub struct DeleteChannelResponse {}
 
 /// `DeleteDashboardRequest`: input of `DeleteDashboard`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -316,8 +314,7 @@ pub struct DeleteDashboardRequest {
 
 /// `DeleteDashboardResponse`: output of `DeleteDashboard`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteDashboardResponse {
-}
+pub struct DeleteDashboardResponse {}
 
 /// `DeleteEventDataStoreRequest`: input of `DeleteEventDataStore`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -328,8 +325,7 @@ pub struct DeleteEventDataStoreRequest {
 
 /// `DeleteEventDataStoreResponse`: output of `DeleteEventDataStore`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteEventDataStoreResponse {
-}
+pub struct DeleteEventDataStoreResponse {}
 
 /// `DeleteResourcePolicyRequest`: input of `DeleteResourcePolicy`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -340,8 +336,7 @@ pub struct DeleteResourcePolicyRequest {
 
 /// `DeleteResourcePolicyResponse`: output of `DeleteResourcePolicy`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteResourcePolicyResponse {
-}
+pub struct DeleteResourcePolicyResponse {}
 
 /// `DeleteTrailRequest`: input of `DeleteTrail`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -352,8 +347,7 @@ pub struct DeleteTrailRequest {
 
 /// `DeleteTrailResponse`: output of `DeleteTrail`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeleteTrailResponse {
-}
+pub struct DeleteTrailResponse {}
 
 /// `DeregisterOrganizationDelegatedAdminRequest`: input of `DeregisterOrganizationDelegatedAdmin`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -364,8 +358,7 @@ pub struct DeregisterOrganizationDelegatedAdminRequest {
 
 /// `DeregisterOrganizationDelegatedAdminResponse`: output of `DeregisterOrganizationDelegatedAdmin`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DeregisterOrganizationDelegatedAdminResponse {
-}
+pub struct DeregisterOrganizationDelegatedAdminResponse {}
 
 /// `DescribeQueryRequest`: input of `DescribeQuery`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1400,8 +1393,7 @@ pub struct RegisterOrganizationDelegatedAdminRequest {
 
 /// `RegisterOrganizationDelegatedAdminResponse`: output of `RegisterOrganizationDelegatedAdmin`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RegisterOrganizationDelegatedAdminResponse {
-}
+pub struct RegisterOrganizationDelegatedAdminResponse {}
 
 /// `RemoveTagsRequest`: input of `RemoveTags`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1414,8 +1406,7 @@ pub struct RemoveTagsRequest {
 
 /// `RemoveTagsResponse`: output of `RemoveTags`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RemoveTagsResponse {
-}
+pub struct RemoveTagsResponse {}
 
 /// `RequestWidget`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1560,8 +1551,7 @@ pub struct StartEventDataStoreIngestionRequest {
 
 /// `StartEventDataStoreIngestionResponse`: output of `StartEventDataStoreIngestion`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StartEventDataStoreIngestionResponse {
-}
+pub struct StartEventDataStoreIngestionResponse {}
 
 /// `StartImportRequest`: input of `StartImport`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1608,8 +1598,7 @@ pub struct StartLoggingRequest {
 
 /// `StartLoggingResponse`: output of `StartLogging`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StartLoggingResponse {
-}
+pub struct StartLoggingResponse {}
 
 /// `StartQueryRequest`: input of `StartQuery`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1644,8 +1633,7 @@ pub struct StopEventDataStoreIngestionRequest {
 
 /// `StopEventDataStoreIngestionResponse`: output of `StopEventDataStoreIngestion`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StopEventDataStoreIngestionResponse {
-}
+pub struct StopEventDataStoreIngestionResponse {}
 
 /// `StopImportRequest`: input of `StopImport`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -1686,8 +1674,7 @@ pub struct StopLoggingRequest {
 
 /// `StopLoggingResponse`: output of `StopLogging`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct StopLoggingResponse {
-}
+pub struct StopLoggingResponse {}
 
 /// `Tag`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

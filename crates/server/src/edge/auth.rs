@@ -30,7 +30,8 @@ pub(crate) async fn authenticate(
         headers: &parts.headers,
         body,
     };
-    let parsed = trailrunner_sigv4::parse(&request).map_err(|e| trailrunner_wire::auth::from_sigv4(family, &e))?;
+    let parsed = trailrunner_sigv4::parse(&request)
+        .map_err(|e| trailrunner_wire::auth::from_sigv4(family, &e))?;
     let key = state
         .keys
         .lookup(parsed.access_key_id)
@@ -41,9 +42,17 @@ pub(crate) async fn authenticate(
     let policy = Policy {
         max_skew_secs: state.max_skew_secs,
         expected_service,
-        uri_encoding: if family == Family::S3 { UriEncoding::Single } else { UriEncoding::Double },
+        uri_encoding: if family == Family::S3 {
+            UriEncoding::Single
+        } else {
+            UriEncoding::Double
+        },
     };
     trailrunner_sigv4::verify(&request, &parsed, &signing_key, now, &policy)
         .map_err(|e| trailrunner_wire::auth::from_sigv4(family, &e))?;
-    Ok(Authenticated { caller: key.caller.clone(), region: parsed.region.to_string(), service: parsed.service.to_string() })
+    Ok(Authenticated {
+        caller: key.caller.clone(),
+        region: parsed.region.to_string(),
+        service: parsed.service.to_string(),
+    })
 }

@@ -7,7 +7,11 @@ use trailrunner_api::ApiError;
 
 /// The whole body, or `RequestEntityTooLarge` (413) past `limit` bytes. A declared `Content-Length` over the
 /// limit is refused before reading anything.
-pub(crate) async fn read(parts: &http::request::Parts, body: Incoming, limit: usize) -> Result<Bytes, ApiError> {
+pub(crate) async fn read(
+    parts: &http::request::Parts,
+    body: Incoming,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
     let declared = parts
         .headers
         .get(http::header::CONTENT_LENGTH)
@@ -18,8 +22,16 @@ pub(crate) async fn read(parts: &http::request::Parts, body: Incoming, limit: us
     }
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large(limit)),
-        Err(e) => Err(ApiError::client("IncompleteBody", format!("The request body could not be read: {e}"))),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            Err(too_large(limit))
+        }
+        Err(e) => Err(ApiError::client(
+            "IncompleteBody",
+            format!("The request body could not be read: {e}"),
+        )),
     }
 }
 

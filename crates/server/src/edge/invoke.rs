@@ -13,14 +13,20 @@ use crate::state::AppState;
 const MAX_ATTEMPTS: u32 = 5;
 
 /// Check `input` against the operation's input shape (structure, types, then constraints).
-pub(crate) fn check_input(mounted: &Mounted, op: &Operation, input: &Value) -> Result<(), ApiError> {
+pub(crate) fn check_input(
+    mounted: &Mounted,
+    op: &Operation,
+    input: &Value,
+) -> Result<(), ApiError> {
     use trailrunner_model::{format_violations, validate_input, InputError};
     match validate_input(mounted.model, op, input) {
         Ok(()) => Ok(()),
-        Err(InputError::Serialization(message)) => Err(ApiError::client("SerializationException", message)),
-        Err(InputError::Constraints(violations)) => {
-            Err(mounted.handler.validation_error(format_violations(&violations)))
+        Err(InputError::Serialization(message)) => {
+            Err(ApiError::client("SerializationException", message))
         }
+        Err(InputError::Constraints(violations)) => Err(mounted
+            .handler
+            .validation_error(format_violations(&violations))),
     }
 }
 
@@ -41,7 +47,12 @@ pub(crate) async fn call(
         match state.store.commit(outcome.changes).await {
             Ok(_) => return Ok(outcome.output),
             Err(CommitError::Conflict { kind, id }) if attempt < MAX_ATTEMPTS => {
-                tracing::debug!(kind, id, attempt, "change set lost a race; re-running the call");
+                tracing::debug!(
+                    kind,
+                    id,
+                    attempt,
+                    "change set lost a race; re-running the call"
+                );
                 attempt += 1;
             }
             Err(CommitError::Conflict { kind, id }) => {
@@ -51,7 +62,9 @@ pub(crate) async fn call(
                 )
                 .with_status(409))
             }
-            Err(CommitError::Store(e)) => return Err(ApiError::internal_from("committing a change set", &e)),
+            Err(CommitError::Store(e)) => {
+                return Err(ApiError::internal_from("committing a change set", &e))
+            }
         }
     }
 }

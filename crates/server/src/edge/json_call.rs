@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http::Response;
 use hyper::body::Incoming;
-use trailrunner_api::CallContext;
+use trailrunner_api::{ApiError, CallContext};
 use trailrunner_wire::{json, render, Protocol};
 
 use super::{auth, body, invoke, unknown_operation, user_agent};
@@ -30,8 +30,17 @@ pub(crate) async fn run(
         let who = auth::authenticate(state, parts, &body, protocol.family(), expected, now).await?;
         let target = format!("{target_prefix}.{operation}");
         let mounted = mounted.ok_or_else(|| unknown_operation(&target))?;
-        let op = mounted.model.operation(operation).ok_or_else(|| unknown_operation(&target))?;
-        let content_type = parts.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+        let op = mounted
+            .model
+            .operation(operation)
+            .ok_or_else(|| unknown_operation(&target))?;
+        if !mounted.handler.implements(op.name) {
+            return Err(ApiError::not_implemented(op.name));
+        }
+        let content_type = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
         let input = json::decode_body(content_type, &body)?;
         invoke::check_input(mounted, op, &input)?;
         let ctx = CallContext {
@@ -50,4 +59,3 @@ pub(crate) async fn run(
         Err(err) => render::error(protocol, request_id, &err),
     }
 }
-

@@ -28,15 +28,31 @@ use trailrunner_wire::{classify, Route};
 
 use crate::state::AppState;
 
-
-pub(crate) async fn handle(state: &AppState, peer: SocketAddr, req: Request<Incoming>) -> Response<Full<Bytes>> {
+pub(crate) async fn handle(
+    state: &AppState,
+    peer: SocketAddr,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
     let request_id = state.entropy.uuid();
     let received_at = state.clock.now();
     let (parts, body) = req.into_parts();
     let route = classify(&parts.method, &parts.headers, parts.uri.query());
     let response = match route {
-        Route::Json { target_prefix, operation } => {
-            json_call::run(state, &request_id, peer, received_at, &parts, body, target_prefix, operation).await
+        Route::Json {
+            target_prefix,
+            operation,
+        } => {
+            json_call::run(
+                state,
+                &request_id,
+                peer,
+                received_at,
+                &parts,
+                body,
+                target_prefix,
+                operation,
+            )
+            .await
         }
         Route::Query => query_call::run(state, &request_id, peer, received_at, &parts, body).await,
         Route::Rest => rest_call::run(state, &request_id, peer, received_at, &parts, body).await,
@@ -47,7 +63,9 @@ pub(crate) async fn handle(state: &AppState, peer: SocketAddr, req: Request<Inco
 
 /// The `User-Agent` as CloudTrail keeps it: at most 1 KB, cut at a character boundary.
 pub(crate) fn user_agent(headers: &http::HeaderMap) -> String {
-    let raw = headers.get(http::header::USER_AGENT).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let raw = headers
+        .get(http::header::USER_AGENT)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let mut ua = raw.unwrap_or_default();
     if ua.len() > 1024 {
         let mut cut = 1024;
@@ -60,5 +78,8 @@ pub(crate) fn user_agent(headers: &http::HeaderMap) -> String {
 }
 
 pub(crate) fn unknown_operation(target: &str) -> ApiError {
-    ApiError::client("UnknownOperationException", format!("Unknown operation: {target}"))
+    ApiError::client(
+        "UnknownOperationException",
+        format!("Unknown operation: {target}"),
+    )
 }

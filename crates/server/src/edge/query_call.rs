@@ -23,23 +23,38 @@ pub(crate) async fn run(
     parts: &http::request::Parts,
     raw_body: Incoming,
 ) -> Response<Bytes> {
-    let mut protocol = Protocol::AwsQuery { xmlns: DEFAULT_XMLNS };
+    let mut protocol = Protocol::AwsQuery {
+        xmlns: DEFAULT_XMLNS,
+    };
     let result = async {
         let body = body::read(parts, raw_body, state.max_body_bytes).await?;
         let who = auth::authenticate(state, parts, &body, Family::Query, None, now).await?;
         let mounted = state.registry.query(&who.service).ok_or_else(|| {
-            ApiError::client("InvalidAction", format!("The service '{}' is not served by trailrunner.", who.service))
+            ApiError::client(
+                "InvalidAction",
+                format!(
+                    "The service '{}' is not served by trailrunner.",
+                    who.service
+                ),
+            )
         })?;
         protocol = mounted.protocol;
         let request = query::decode(parts.uri.query(), &body)?;
         let op = mounted.model.operation(&request.action).ok_or_else(|| {
             ApiError::client(
                 "InvalidAction",
-                format!("Could not find operation {} for version {}", request.action, mounted.model.api_version),
+                format!(
+                    "Could not find operation {} for version {}",
+                    request.action, mounted.model.api_version
+                ),
             )
         })?;
-        let input = query_input::to_json(mounted.model, mounted.model.input_of(op), &request.params)
-            .map_err(|m| ApiError::client("ValidationError", m))?;
+        if !mounted.handler.implements(op.name) {
+            return Err(ApiError::not_implemented(op.name));
+        }
+        let input =
+            query_input::to_json(mounted.model, mounted.model.input_of(op), &request.params)
+                .map_err(|m| ApiError::client("ValidationError", m))?;
         invoke::check_input(mounted, op, &input)?;
         let ctx = CallContext {
             request_id: request_id.to_string(),
@@ -54,7 +69,9 @@ pub(crate) async fn run(
     }
     .await;
     match (result, protocol) {
-        (Ok((action, output)), Protocol::AwsQuery { xmlns }) => query::success(xmlns, action, request_id, &output),
+        (Ok((action, output)), Protocol::AwsQuery { xmlns }) => {
+            query::success(xmlns, action, request_id, &output)
+        }
         (Ok(_), _) => render::error(protocol, request_id, &ApiError::internal()),
         (Err(err), _) => render::error(protocol, request_id, &err),
     }

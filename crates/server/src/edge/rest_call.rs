@@ -24,7 +24,11 @@ pub(crate) async fn run(
     let result: Result<(), ApiError> = async {
         let body = body::read(parts, raw_body, state.max_body_bytes).await?;
         auth::authenticate(state, parts, &body, Family::S3, Some("s3"), now).await?;
-        Err(ApiError::client("NotImplemented", "The S3 API is not implemented by trailrunner yet.").with_status(501))
+        Err(ApiError::client(
+            "NotImplemented",
+            "The S3 API is not implemented by trailrunner yet.",
+        )
+        .with_status(501))
     }
     .await;
     let err = result.err().unwrap_or_else(ApiError::internal);

@@ -5,9 +5,7 @@ use base64::Engine;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use jiff::Timestamp;
 use serde::Deserialize;
-use trailrunner_sigv4::{
-    parse, verify, AuthError, Policy, RequestParts, SigningKey, UriEncoding,
-};
+use trailrunner_sigv4::{parse, verify, AuthError, Policy, RequestParts, SigningKey, UriEncoding};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Vector {
@@ -37,7 +35,11 @@ pub fn botocore_vectors() -> Vec<Vector> {
         .expect("tests/vectors/botocore.json parses");
     assert_eq!(file.botocore_version, "1.43.11");
     // A truncated or emptied file must not make the suites pass vacuously.
-    assert!(file.vectors.len() >= 27, "only {} vectors", file.vectors.len());
+    assert!(
+        file.vectors.len() >= 27,
+        "only {} vectors",
+        file.vectors.len()
+    );
     file.vectors
 }
 

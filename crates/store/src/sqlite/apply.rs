@@ -18,7 +18,12 @@ impl From<rusqlite::Error> for ApplyError {
 pub(super) fn apply(sp: &mut Savepoint<'_>, changes: &ChangeSet) -> Result<(), ApplyError> {
     for change in &changes.changes {
         match change {
-            Change::Put { key, parent, doc, expect } => put(sp, key, parent.as_deref(), doc, *expect)?,
+            Change::Put {
+                key,
+                parent,
+                doc,
+                expect,
+            } => put(sp, key, parent.as_deref(), doc, *expect)?,
             Change::Delete { key, expect } => delete(sp, key, *expect)?,
         }
     }
@@ -29,7 +34,10 @@ fn current_version(sp: &Savepoint<'_>, key: &ResourceKey) -> Result<Option<i64>,
     let mut stmt = sp.prepare_cached(
         "SELECT version FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4",
     )?;
-    stmt.query_row(params![key.account, key.kind, key.region, key.id], |r| r.get(0)).optional()
+    stmt.query_row(params![key.account, key.kind, key.region, key.id], |r| {
+        r.get(0)
+    })
+    .optional()
 }
 
 fn check(key: &ResourceKey, expect: Expect, current: Option<i64>) -> Result<(), ApplyError> {
@@ -41,7 +49,10 @@ fn check(key: &ResourceKey, expect: Expect, current: Option<i64>) -> Result<(), 
     if ok {
         Ok(())
     } else {
-        Err(ApplyError::Conflict { kind: key.kind.clone(), id: key.id.clone() })
+        Err(ApplyError::Conflict {
+            kind: key.kind.clone(),
+            id: key.id.clone(),
+        })
     }
 }
 
@@ -60,14 +71,29 @@ fn put(
                 "INSERT INTO resources (account, region, kind, id, parent, version, doc) \
                  VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
             )?;
-            stmt.execute(params![key.account, key.region, key.kind, key.id, parent, doc])?;
+            stmt.execute(params![
+                key.account,
+                key.region,
+                key.kind,
+                key.id,
+                parent,
+                doc
+            ])?;
         }
         Some(v) => {
             let mut stmt = sp.prepare_cached(
                 "UPDATE resources SET parent = ?5, version = ?6, doc = ?7 \
                  WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4",
             )?;
-            stmt.execute(params![key.account, key.kind, key.region, key.id, parent, v + 1, doc])?;
+            stmt.execute(params![
+                key.account,
+                key.kind,
+                key.region,
+                key.id,
+                parent,
+                v + 1,
+                doc
+            ])?;
         }
     }
     Ok(())
@@ -76,8 +102,9 @@ fn put(
 fn delete(sp: &mut Savepoint<'_>, key: &ResourceKey, expect: Expect) -> Result<(), ApplyError> {
     let current = current_version(sp, key)?;
     check(key, expect, current)?;
-    let mut stmt =
-        sp.prepare_cached("DELETE FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4")?;
+    let mut stmt = sp.prepare_cached(
+        "DELETE FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4",
+    )?;
     stmt.execute(params![key.account, key.kind, key.region, key.id])?;
     Ok(())
 }

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
-use crate::{ChangeSet, CommitError, CommitReceipt, ListQuery, Resource, ResourceKey, Store, StoreError};
+use crate::{
+    ChangeSet, CommitError, CommitReceipt, ListQuery, Resource, ResourceKey, Store, StoreError,
+};
 use reader::ReaderPool;
 use writer::Writer;
 
@@ -42,7 +44,11 @@ impl SqliteStore {
         restrict_permissions(path);
         let writer = Writer::start(conn)?;
         let readers = ReaderPool::new(path.to_path_buf(), durability);
-        Ok(SqliteStore { path: path.to_path_buf(), readers, writer })
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            readers,
+            writer,
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -62,7 +68,12 @@ fn restrict_permissions(path: &Path) {
 fn row_to_resource(row: &rusqlite::Row<'_>) -> rusqlite::Result<Resource> {
     Ok(Resource {
         seq: row.get(0)?,
-        key: ResourceKey { account: row.get(1)?, region: row.get(2)?, kind: row.get(3)?, id: row.get(4)? },
+        key: ResourceKey {
+            account: row.get(1)?,
+            region: row.get(2)?,
+            kind: row.get(3)?,
+            id: row.get(4)?,
+        },
         parent: row.get(5)?,
         version: row.get(6)?,
         doc: row.get(7)?,

@@ -20,11 +20,22 @@ const KEEP: usize = 16;
 
 impl ReaderPool {
     pub(super) fn new(path: PathBuf, durability: Durability) -> Self {
-        ReaderPool { path, durability, idle: Mutex::new(Vec::new()) }
+        ReaderPool {
+            path,
+            durability,
+            idle: Mutex::new(Vec::new()),
+        }
     }
 
-    pub(super) fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
-        let taken = self.idle.lock().map_err(|_| StoreError::Other("reader pool poisoned".into()))?.pop();
+    pub(super) fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let taken = self
+            .idle
+            .lock()
+            .map_err(|_| StoreError::Other("reader pool poisoned".into()))?
+            .pop();
         let conn = match taken {
             Some(c) => c,
             None => schema::open_connection(&self.path, self.durability, true)?,

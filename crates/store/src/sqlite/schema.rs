@@ -28,9 +28,15 @@ fn migrations() -> Migrations<'static> {
     )])
 }
 
-pub(super) fn open_connection(path: &Path, durability: Durability, read_only: bool) -> Result<Connection, StoreError> {
+pub(super) fn open_connection(
+    path: &Path,
+    durability: Durability,
+    read_only: bool,
+) -> Result<Connection, StoreError> {
     let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE

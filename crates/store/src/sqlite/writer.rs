@@ -38,7 +38,9 @@ impl Writer {
 
     pub(super) async fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, CommitError> {
         let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job { changes, reply }).map_err(|_| StoreError::WriterGone)?;
+        self.jobs
+            .send(Job { changes, reply })
+            .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
     }
 }
@@ -68,7 +70,10 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<(), CommitEr
         Ok(tx) => tx,
         Err(e) => {
             let text = format!("cannot begin a transaction: {e}");
-            return batch.iter().map(|_| Err(CommitError::Store(StoreError::Other(text.clone())))).collect();
+            return batch
+                .iter()
+                .map(|_| Err(CommitError::Store(StoreError::Other(text.clone()))))
+                .collect();
         }
     };
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -96,7 +101,11 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<(), CommitEr
             tracing::error!(error = %e, "group commit failed; every call in the group fails");
             outcomes
                 .into_iter()
-                .map(|_| Err(CommitError::Store(StoreError::Other(format!("commit failed: {e}")))))
+                .map(|_| {
+                    Err(CommitError::Store(StoreError::Other(format!(
+                        "commit failed: {e}"
+                    ))))
+                })
                 .collect()
         }
     }

@@ -63,16 +63,31 @@ pub(crate) struct BenchArgs {
 
 pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     let operation = signer::Operation::parse(&args.operation, &args.body)?;
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(threads).enable_all().build()?;
+    let threads = args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2)
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()?;
     let (endpoint, credentials, _trivial) = if args.trivial {
         let server = trivial::start()?;
-        (server.endpoint(), signer::Credentials::placeholder(), Some(server))
+        (
+            server.endpoint(),
+            signer::Credentials::placeholder(),
+            Some(server),
+        )
     } else {
-        let creds = datadir::read_credentials(&args.data_dir).context("reading the server's root credentials")?;
+        let creds = datadir::read_credentials(&args.data_dir)
+            .context("reading the server's root credentials")?;
         (
             datadir::endpoint(&args.data_dir, args.endpoint.as_deref()),
-            signer::Credentials { access_key_id: creds.access_key_id, secret_access_key: creds.secret_access_key },
+            signer::Credentials {
+                access_key_id: creds.access_key_id,
+                secret_access_key: creds.secret_access_key,
+            },
             None,
         )
     };
@@ -80,7 +95,12 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.emit_wrk {
         let script = target.wrk_script()?;
         std::fs::write(path, script).with_context(|| format!("writing {}", path.display()))?;
-        eprintln!("wrote {} (valid for 15 minutes): wrk -t2 -c{} -d10s -s {} {endpoint}", path.display(), args.concurrency, path.display());
+        eprintln!(
+            "wrote {} (valid for 15 minutes): wrk -t2 -c{} -d10s -s {} {endpoint}",
+            path.display(),
+            args.concurrency,
+            path.display()
+        );
         return Ok(());
     }
     let outcome = runtime.block_on(client::run(

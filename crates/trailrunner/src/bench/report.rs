@@ -9,7 +9,11 @@ pub(crate) fn render(args: &BenchArgs, endpoint: &str, threads: usize, o: &Outco
     let rate = if secs > 0.0 { total as f64 / secs } else { 0.0 };
     let h = &o.latencies_us;
     let ms = |us: u64| us as f64 / 1000.0;
-    let target = if args.trivial { "built-in trivial server (generator ceiling)" } else { endpoint };
+    let target = if args.trivial {
+        "built-in trivial server (generator ceiling)"
+    } else {
+        endpoint
+    };
     let mut text = format!(
         "operation    {}\ntarget       {target}\nconcurrency  {} connections, {threads} client threads, {:.1} s measured\n\
          requests     {total} ({} ok, {} errors)\nthroughput   {rate:.0} requests/s\n\

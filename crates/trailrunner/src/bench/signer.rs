@@ -32,9 +32,12 @@ pub(crate) struct Operation {
 
 impl Operation {
     pub(crate) fn parse(spec: &str, body: &str) -> anyhow::Result<Operation> {
-        let (service, op) = spec.split_once(':').context("--operation is <service>:<Operation>")?;
+        let (service, op) = spec
+            .split_once(':')
+            .context("--operation is <service>:<Operation>")?;
         let json = |target: String, ct: &str| -> anyhow::Result<Operation> {
-            serde_json::from_str::<serde_json::Value>(body).context("--body must be JSON for awsJson services")?;
+            serde_json::from_str::<serde_json::Value>(body)
+                .context("--body must be JSON for awsJson services")?;
             Ok(Operation {
                 signing_name: "",
                 headers: vec![("content-type", ct.to_string()), ("x-amz-target", target)],
@@ -42,10 +45,17 @@ impl Operation {
             })
         };
         let form = |version: &str| -> Operation {
-            let extra = if body == "{}" || body.is_empty() { String::new() } else { format!("&{body}") };
+            let extra = if body == "{}" || body.is_empty() {
+                String::new()
+            } else {
+                format!("&{body}")
+            };
             Operation {
                 signing_name: "",
-                headers: vec![("content-type", "application/x-www-form-urlencoded; charset=utf-8".into())],
+                headers: vec![(
+                    "content-type",
+                    "application/x-www-form-urlencoded; charset=utf-8".into(),
+                )],
                 body: Bytes::from(format!("Action={op}&Version={version}{extra}")),
             }
         };
