@@ -162,3 +162,12 @@ def test_random_garbage_never_breaks_the_server(server):
         assert 400 <= status < 600
         assert "x-amzn-requestid" in h
     assert server.client("sts").get_caller_identity()["Account"] == server.account_id
+
+
+def test_unsigned_payload_is_refused_for_json_services(server):
+    method, target, headers, body = sign(
+        server, "POST", "/", body=b"{}",
+        headers={"Content-Type": APPRUNNER_JSON, "X-Amz-Target": LIST, "X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    status, code, message = json_error(*send(server, method, target, headers, b'{"MaxResults": 1}'))
+    assert code == "InvalidSignatureException"
+    assert "UNSIGNED-PAYLOAD" in message

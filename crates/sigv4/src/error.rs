@@ -40,7 +40,7 @@ pub struct AuthError {
 }
 
 impl AuthError {
-    pub(crate) fn new(kind: AuthErrorKind, message: impl Into<String>) -> Self {
+    pub fn new(kind: AuthErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),

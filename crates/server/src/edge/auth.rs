@@ -1,7 +1,7 @@
 //! From a signed request to an authenticated caller.
 
 use trailrunner_api::{ApiError, Caller};
-use trailrunner_sigv4::{Policy, RequestParts, UriEncoding};
+use trailrunner_sigv4::{AuthError, AuthErrorKind, PayloadHash, Policy, RequestParts, UriEncoding};
 use trailrunner_wire::protocol::Family;
 
 use crate::state::AppState;
@@ -15,6 +15,9 @@ pub(crate) struct Authenticated {
 }
 
 /// Verify the request's SigV4 signature. `expected_service`, when known, must equal the credential scope's.
+///
+/// Order matters: the scope and the clock are checked before the key is looked up and a signing key derived, so
+/// a caller cannot make the server derive (and cache) keys for scopes it would refuse anyway.
 pub(crate) async fn authenticate(
     state: &AppState,
     parts: &http::request::Parts,
@@ -23,6 +26,7 @@ pub(crate) async fn authenticate(
     expected_service: Option<&str>,
     now: jiff::Timestamp,
 ) -> Result<Authenticated, ApiError> {
+    let refuse = |e: &AuthError| trailrunner_wire::auth::from_sigv4(family, e);
     let request = RequestParts {
         method: parts.method.as_str(),
         path: parts.uri.path(),
@@ -30,15 +34,7 @@ pub(crate) async fn authenticate(
         headers: &parts.headers,
         body,
     };
-    let parsed = trailrunner_sigv4::parse(&request)
-        .map_err(|e| trailrunner_wire::auth::from_sigv4(family, &e))?;
-    let key = state
-        .keys
-        .lookup(parsed.access_key_id)
-        .await
-        .map_err(|e| ApiError::internal_from("looking up an access key", &e))?
-        .ok_or_else(|| trailrunner_wire::auth::unknown_access_key(family))?;
-    let signing_key = key.signing_key(parsed.scope_date, parsed.region, parsed.service);
+    let parsed = trailrunner_sigv4::parse(&request).map_err(|e| refuse(&e))?;
     let policy = Policy {
         max_skew_secs: state.max_skew_secs,
         expected_service,
@@ -48,8 +44,24 @@ pub(crate) async fn authenticate(
             UriEncoding::Double
         },
     };
+    trailrunner_sigv4::precheck(&parsed, now, &policy).map_err(|e| refuse(&e))?;
+    // For awsJson and awsQuery the body is the whole request: an unsigned one would let anyone who saw a signed
+    // request replay its headers with any body. Only S3 (object payloads) may leave the payload unsigned.
+    if family != Family::S3 && matches!(parsed.payload, PayloadHash::Unsigned) {
+        return Err(refuse(&AuthError::new(
+            AuthErrorKind::Unsupported,
+            "UNSIGNED-PAYLOAD is not accepted for this service: the request body must be signed.",
+        )));
+    }
+    let key = state
+        .keys
+        .lookup(parsed.access_key_id)
+        .await
+        .map_err(|e| ApiError::internal_from("looking up an access key", &e))?
+        .ok_or_else(|| trailrunner_wire::auth::unknown_access_key(family))?;
+    let signing_key = key.signing_key(parsed.scope_date, parsed.region, parsed.service);
     trailrunner_sigv4::verify(&request, &parsed, &signing_key, now, &policy)
-        .map_err(|e| trailrunner_wire::auth::from_sigv4(family, &e))?;
+        .map_err(|e| refuse(&e))?;
     Ok(Authenticated {
         caller: key.caller.clone(),
         region: parsed.region.to_string(),
