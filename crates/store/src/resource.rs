@@ -40,7 +40,7 @@ pub struct Resource {
 }
 
 /// A page request over one kind in one account and region.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ListQuery {
     pub account: String,
     pub region: String,

@@ -190,3 +190,57 @@ fn database_file_is_private() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_after_an_acknowledged_write_see_it_despite_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(open(&dir));
+    // Readers keep the cache warm with the very queries the writer's checks use.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for _ in 0..2 {
+        let (store, stop) = (store.clone(), stop.clone());
+        readers.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                store.get(&key("hot")).await.unwrap();
+                store.list(&list_query(None, 1000)).await.unwrap();
+                store
+                    .count("123456789012", "us-east-1", "service")
+                    .await
+                    .unwrap();
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    let mut version = None;
+    for i in 0..200i64 {
+        let mut cs = ChangeSet::new();
+        let expect = version.map_or(Expect::Absent, Expect::Version);
+        cs.put(key("hot"), None, format!("{{\"v\":{i}}}"), expect);
+        cs.put(key(&format!("n{i}")), None, "{}".into(), Expect::Absent);
+        store.commit(cs).await.unwrap();
+        let hot = store.get(&key("hot")).await.unwrap().unwrap();
+        assert_eq!(
+            hot.doc,
+            format!("{{\"v\":{i}}}"),
+            "stale get after write {i}"
+        );
+        version = Some(hot.version);
+        let listed = store.list(&list_query(None, 1000)).await.unwrap();
+        assert!(
+            listed.iter().any(|r| r.key.id == format!("n{i}")),
+            "stale list after write {i}"
+        );
+        assert_eq!(
+            store
+                .count("123456789012", "us-east-1", "service")
+                .await
+                .unwrap(),
+            i as u64 + 2
+        );
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        r.await.unwrap();
+    }
+}

@@ -3,9 +3,11 @@
 //! Writes go through a single writer thread that commits change sets in groups (one `fsync` for many calls,
 //! each change set inside its own savepoint so one failed precondition does not undo the others). Reads use a
 //! small pool of read-only connections and run inline: they are point lookups and short range scans over
-//! indexes, cheaper than a hop to another thread.
+//! indexes, cheaper than a hop to another thread. A generation-validated read cache ([`cache`]) answers repeated
+//! reads without a read transaction.
 
 mod apply;
+mod cache;
 mod reader;
 mod schema;
 mod writer;
@@ -18,7 +20,9 @@ use rusqlite::{params, OptionalExtension};
 use crate::{
     ChangeSet, CommitError, CommitReceipt, ListQuery, Resource, ResourceKey, Store, StoreError,
 };
+use cache::{CacheKey, Cached, ReadCache};
 use reader::ReaderPool;
+use std::sync::Arc;
 use writer::Writer;
 
 /// How hard commits are pushed to disk.
@@ -34,6 +38,7 @@ pub struct SqliteStore {
     path: PathBuf,
     readers: ReaderPool,
     writer: Writer,
+    cache: Arc<ReadCache>,
 }
 
 impl SqliteStore {
@@ -42,12 +47,14 @@ impl SqliteStore {
         let mut conn = schema::open_connection(path, durability, false)?;
         schema::migrate(&mut conn)?;
         restrict_permissions(path);
-        let writer = Writer::start(conn)?;
+        let cache = Arc::new(ReadCache::new());
+        let writer = Writer::start(conn, cache.clone())?;
         let readers = ReaderPool::new(path.to_path_buf(), durability);
         Ok(SqliteStore {
             path: path.to_path_buf(),
             readers,
             writer,
+            cache,
         })
     }
 
@@ -80,54 +87,90 @@ fn row_to_resource(row: &rusqlite::Row<'_>) -> rusqlite::Result<Resource> {
     })
 }
 
-const COLUMNS: &str = "seq, account, region, kind, id, parent, version, doc";
+// Statements are constants so the per-connection statement cache is hit without building a string per call.
+const GET_SQL: &str = "SELECT seq, account, region, kind, id, parent, version, doc FROM resources \
+                       WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4";
+const LIST_SQL: &str = "SELECT seq, account, region, kind, id, parent, version, doc FROM resources \
+                        WHERE account = ?1 AND kind = ?2 AND region = ?3 AND seq > ?4 ORDER BY seq LIMIT ?5";
+const LIST_BY_PARENT_SQL: &str = "SELECT seq, account, region, kind, id, parent, version, doc FROM resources \
+                                  WHERE account = ?1 AND kind = ?2 AND region = ?3 AND parent = ?4 AND seq > ?5 \
+                                  ORDER BY seq LIMIT ?6";
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn get(&self, key: &ResourceKey) -> Result<Option<Resource>, StoreError> {
-        self.readers.with(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4"
-            ))?;
-            Ok(stmt.query_row(params![key.account, key.kind, key.region, key.id], row_to_resource).optional()?)
-        })
+        let cache_key = CacheKey::Get(key.clone());
+        if let Some(Cached::One(hit)) = self.cache.get(&cache_key) {
+            return Ok(hit);
+        }
+        let generation = self.cache.generation();
+        let found = self.readers.with(|conn| {
+            let mut stmt = conn.prepare_cached(GET_SQL)?;
+            Ok(stmt
+                .query_row(
+                    params![key.account, key.kind, key.region, key.id],
+                    row_to_resource,
+                )
+                .optional()?)
+        })?;
+        self.cache
+            .put(cache_key, generation, Cached::One(found.clone()));
+        Ok(found)
     }
 
     async fn list(&self, q: &ListQuery) -> Result<Vec<Resource>, StoreError> {
+        let cache_key = CacheKey::List(q.clone());
+        if let Some(Cached::Many(hit)) = self.cache.get(&cache_key) {
+            return Ok(hit);
+        }
+        let generation = self.cache.generation();
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
         let after = q.after_seq.unwrap_or(0);
-        self.readers.with(|conn| {
+        let rows = self.readers.with(|conn| {
             let rows = match &q.parent {
                 None => {
-                    let mut stmt = conn.prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 \
-                         AND seq > ?4 ORDER BY seq LIMIT ?5"
-                    ))?;
-                    let rows = stmt.query_map(params![q.account, q.kind, q.region, after, limit], row_to_resource)?;
+                    let mut stmt = conn.prepare_cached(LIST_SQL)?;
+                    let rows = stmt.query_map(
+                        params![q.account, q.kind, q.region, after, limit],
+                        row_to_resource,
+                    )?;
                     rows.collect::<Result<Vec<_>, _>>()?
                 }
                 Some(parent) => {
-                    let mut stmt = conn.prepare_cached(&format!(
-                        "SELECT {COLUMNS} FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 \
-                         AND parent = ?4 AND seq > ?5 ORDER BY seq LIMIT ?6"
-                    ))?;
-                    let rows = stmt
-                        .query_map(params![q.account, q.kind, q.region, parent, after, limit], row_to_resource)?;
+                    let mut stmt = conn.prepare_cached(LIST_BY_PARENT_SQL)?;
+                    let rows = stmt.query_map(
+                        params![q.account, q.kind, q.region, parent, after, limit],
+                        row_to_resource,
+                    )?;
                     rows.collect::<Result<Vec<_>, _>>()?
                 }
             };
             Ok(rows)
-        })
+        })?;
+        self.cache
+            .put(cache_key, generation, Cached::Many(rows.clone()));
+        Ok(rows)
     }
 
     async fn count(&self, account: &str, region: &str, kind: &str) -> Result<u64, StoreError> {
-        self.readers.with(|conn| {
+        let cache_key = CacheKey::Count {
+            account: account.into(),
+            region: region.into(),
+            kind: kind.into(),
+        };
+        if let Some(Cached::Count(n)) = self.cache.get(&cache_key) {
+            return Ok(n);
+        }
+        let generation = self.cache.generation();
+        let n = self.readers.with(|conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT COUNT(*) FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3",
             )?;
             let n: i64 = stmt.query_row(params![account, kind, region], |r| r.get(0))?;
             Ok(u64::try_from(n).unwrap_or(0))
-        })
+        })?;
+        self.cache.put(cache_key, generation, Cached::Count(n));
+        Ok(n)
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, CommitError> {
@@ -136,5 +179,41 @@ impl Store for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn cached_list_statements_are_not_reprepared() {
+        // Guards the QPSG setting in `schema::open_connection`: without it, every re-bind of `seq > ?` makes
+        // SQLite re-parse and re-plan the statement.
+        let dir = std::env::temp_dir().join(format!("trailrunner-qpsg-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = SqliteStore::open(&dir.join("t.db"), Durability::Normal).unwrap();
+        for after in 0..50 {
+            let q = ListQuery {
+                account: "a".into(),
+                region: "r".into(),
+                kind: "k".into(),
+                parent: None,
+                after_seq: Some(after),
+                limit: 10,
+            };
+            store.list(&q).await.unwrap();
+        }
+        let reprepares = store
+            .readers
+            .with(|conn| {
+                Ok(conn
+                    .prepare_cached(LIST_SQL)?
+                    .get_status(rusqlite::StatementStatus::RePrepare))
+            })
+            .unwrap();
+        assert_eq!(reprepares, 0);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

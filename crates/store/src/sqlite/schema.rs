@@ -53,6 +53,14 @@ pub(super) fn open_connection(
         Durability::Normal => "NORMAL",
     };
     conn.pragma_update(None, "synchronous", sync)?;
+    // The bundled SQLite is built with STAT4, which expires a prepared statement whenever a parameter used in a
+    // range constraint (`seq > ?`) is re-bound, so every cached statement was re-parsed and re-planned on every
+    // call (16 µs instead of 4 µs per list query, measured). Plans here do not depend on parameter values: ask for
+    // the query planner stability guarantee, which keeps cached statements prepared.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

@@ -12,7 +12,10 @@ use std::thread;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
+use std::sync::Arc;
+
 use super::apply::{apply, ApplyError};
+use super::cache::ReadCache;
 use crate::{ChangeSet, CommitError, CommitReceipt, StoreError};
 
 const MAX_BATCH: usize = 512;
@@ -27,11 +30,11 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection) -> Result<Writer, StoreError> {
+    pub(super) fn start(conn: Connection, cache: Arc<ReadCache>) -> Result<Writer, StoreError> {
         let (jobs, rx) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, &cache))
             .map_err(|e| StoreError::Other(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { jobs })
     }
@@ -45,7 +48,7 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, cache: &ReadCache) {
     // Ends when every sender is gone (the store was dropped) and the queue is drained.
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -56,6 +59,14 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>) {
             }
         }
         let outcomes = commit_batch(&mut conn, &batch);
+        // Readers must not be served a cached answer from before this commit once anyone hears "done".
+        let changed_resources = batch
+            .iter()
+            .zip(&outcomes)
+            .any(|(job, o)| o.is_ok() && !job.changes.is_empty());
+        if changed_resources {
+            cache.invalidate();
+        }
         let size = batch.len();
         for (job, outcome) in batch.into_iter().zip(outcomes) {
             let answer = outcome.map(|()| CommitReceipt { batch_size: size });
