@@ -71,8 +71,17 @@ pub trait ServiceHandler: Send + Sync + 'static {
     ) -> Result<Outcome, ApiError>;
 
     /// The error this service answers when input breaks the model's constraints (lengths, patterns, ranges,
-    /// required members). `message` is already in AWS's "N validation error(s) detected: …" form.
-    fn validation_error(&self, message: String) -> ApiError {
-        ApiError::client("ValidationException", message)
+    /// required members). `invalid.message` is already in AWS's "N validation error(s) detected: …" form;
+    /// `invalid.paths` names the offending members (lowerCamelCase, e.g. `maxResults`) for services whose
+    /// errors depend on which member failed.
+    fn validation_error(&self, _operation: &str, invalid: InvalidInput) -> ApiError {
+        ApiError::client("ValidationException", invalid.message)
     }
+}
+
+/// Input that broke the model's constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidInput {
+    pub message: String,
+    pub paths: Vec<String>,
 }

@@ -14,6 +14,6 @@ pub mod sys;
 
 pub use caller::{Caller, CallerKind};
 pub use error::{ApiError, Fault};
-pub use handler::{CallContext, Outcome, ResourceRef, ServiceHandler};
+pub use handler::{CallContext, InvalidInput, Outcome, ResourceRef, ServiceHandler};
 pub use page_token::{PageTokens, MAX_TOKEN_LEN};
 pub use sys::{Clock, Entropy, SystemClock, SystemEntropy};

@@ -28,37 +28,62 @@ impl PageTokens {
         }
     }
 
-    fn tag(&self, scope: &str, position: i64) -> hmac::Tag {
+    fn tag(&self, scope: &str, payload: &[u8]) -> hmac::Tag {
         let mut ctx = hmac::Context::with_key(&self.key);
         ctx.update(&(scope.len() as u64).to_be_bytes());
         ctx.update(scope.as_bytes());
-        ctx.update(&position.to_be_bytes());
+        ctx.update(payload);
         ctx.sign()
     }
 
-    /// A token for "continue after `position`" within `scope`.
-    pub fn seal(&self, scope: &str, position: i64) -> String {
-        let mut raw = Vec::with_capacity(8 + TAG_LEN);
-        raw.extend_from_slice(&position.to_be_bytes());
-        raw.extend_from_slice(&self.tag(scope, position).as_ref()[..TAG_LEN]);
+    fn seal_bytes(&self, scope: &str, payload: &[u8]) -> String {
+        let mut raw = Vec::with_capacity(payload.len() + TAG_LEN);
+        raw.extend_from_slice(payload);
+        raw.extend_from_slice(&self.tag(scope, payload).as_ref()[..TAG_LEN]);
         URL_SAFE_NO_PAD.encode(raw)
     }
 
-    /// The position in a token issued for this very scope, or `None` for anything else.
-    pub fn open(&self, scope: &str, token: &str) -> Option<i64> {
+    fn open_bytes(&self, scope: &str, token: &str, payload_len: usize) -> Option<Vec<u8>> {
         if token.is_empty() || token.len() > MAX_TOKEN_LEN {
             return None;
         }
         let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
-        if raw.len() != 8 + TAG_LEN {
+        if raw.len() != payload_len + TAG_LEN {
             return None;
         }
-        let position = i64::from_be_bytes(raw[..8].try_into().ok()?);
-        let expected = self.tag(scope, position);
+        let (payload, tag) = raw.split_at(payload_len);
+        let expected = self.tag(scope, payload);
         // Constant-time comparison: a timing difference would let a caller forge tags byte by byte.
-        aws_lc_rs::constant_time::verify_slices_are_equal(&expected.as_ref()[..TAG_LEN], &raw[8..])
+        aws_lc_rs::constant_time::verify_slices_are_equal(&expected.as_ref()[..TAG_LEN], tag)
             .ok()?;
-        Some(position)
+        Some(payload.to_vec())
+    }
+
+    /// A token for "continue after `position`" within `scope`.
+    pub fn seal(&self, scope: &str, position: i64) -> String {
+        self.seal_bytes(scope, &position.to_be_bytes())
+    }
+
+    /// The position in a token issued for this very scope, or `None` for anything else.
+    pub fn open(&self, scope: &str, token: &str) -> Option<i64> {
+        let payload = self.open_bytes(scope, token, 8)?;
+        Some(i64::from_be_bytes(payload.try_into().ok()?))
+    }
+
+    /// A token for a two-part position (for example time and sequence).
+    pub fn seal_pair(&self, scope: &str, a: i64, b: i64) -> String {
+        let mut payload = [0u8; 16];
+        payload[..8].copy_from_slice(&a.to_be_bytes());
+        payload[8..].copy_from_slice(&b.to_be_bytes());
+        self.seal_bytes(scope, &payload)
+    }
+
+    /// The two-part position in a token issued for this very scope.
+    pub fn open_pair(&self, scope: &str, token: &str) -> Option<(i64, i64)> {
+        let payload = self.open_bytes(scope, token, 16)?;
+        let a = i64::from_be_bytes(payload[..8].try_into().ok()?);
+        let b = i64::from_be_bytes(payload[8..].try_into().ok()?);
+        Some((a, b))
     }
 }
 
@@ -81,6 +106,16 @@ mod tests {
             PageTokens::new(&SystemEntropy).open("ListServices|123456789012|us-east-1", &t),
             None
         );
+    }
+
+    #[test]
+    fn pairs_round_trip_and_do_not_mix_with_singles() {
+        let tokens = PageTokens::new(&SystemEntropy);
+        let p = tokens.seal_pair("q", 1_700_000_000_000, 42);
+        assert!(p.len() <= MAX_TOKEN_LEN);
+        assert_eq!(tokens.open_pair("q", &p), Some((1_700_000_000_000, 42)));
+        assert_eq!(tokens.open_pair("other", &p), None);
+        assert_eq!(tokens.open("q", &p), None);
     }
 
     #[test]

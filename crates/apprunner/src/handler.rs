@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use trailrunner_api::{ApiError, CallContext, Outcome, PageTokens, ServiceHandler};
+use trailrunner_api::{ApiError, CallContext, InvalidInput, Outcome, PageTokens, ServiceHandler};
 use trailrunner_store::SharedStore;
 
 use crate::{errors, services};
@@ -44,7 +44,7 @@ impl ServiceHandler for AppRunnerHandler {
         }
     }
 
-    fn validation_error(&self, message: String) -> ApiError {
-        errors::invalid_request(message)
+    fn validation_error(&self, _operation: &str, invalid: InvalidInput) -> ApiError {
+        errors::invalid_request(invalid.message)
     }
 }

@@ -106,7 +106,10 @@ pub async fn start(
     );
     registry.mount(
         trailrunner_model::cloudtrail(),
-        Arc::new(trailrunner_cloudtrail::CloudTrailHandler),
+        Arc::new(trailrunner_cloudtrail::CloudTrailHandler::new(
+            store.clone(),
+            tokens.clone(),
+        )),
     );
     registry.mount(
         trailrunner_model::sts(),

@@ -1,6 +1,6 @@
 //! Change sets: every mutation, described before it is applied, applied all or nothing.
 
-use crate::ResourceKey;
+use crate::{NewEvent, ResourceKey};
 
 /// A precondition on the current state of one row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,8 @@ pub enum Change {
 #[derive(Debug, Clone, Default)]
 pub struct ChangeSet {
     pub changes: Vec<Change>,
+    /// Audit events committed in the same transaction as the changes.
+    pub events: Vec<NewEvent>,
 }
 
 impl ChangeSet {
@@ -59,8 +61,14 @@ impl ChangeSet {
         self
     }
 
+    /// Nothing to write at all.
     pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.events.is_empty()
+    }
+
+    /// Whether any resource is written (events alone leave resource reads valid).
+    pub fn changes_resources(&self) -> bool {
+        !self.changes.is_empty()
     }
 }
 

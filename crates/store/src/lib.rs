@@ -11,12 +11,14 @@
 
 mod change;
 mod error;
+mod event;
 mod resource;
 pub mod sqlite;
 mod store;
 
 pub use change::{Change, ChangeSet, CommitReceipt, Expect};
 pub use error::{CommitError, StoreError};
+pub use event::{attr_hash, EventAttr, EventQuery, NewEvent, StoredEvent};
 pub use resource::{ListQuery, Resource, ResourceKey};
 pub use sqlite::SqliteStore;
 pub use store::{SharedStore, Store};

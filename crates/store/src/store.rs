@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::{ChangeSet, CommitError, CommitReceipt, ListQuery, Resource, ResourceKey, StoreError};
+use crate::{
+    ChangeSet, CommitError, CommitReceipt, EventQuery, ListQuery, Resource, ResourceKey,
+    StoreError, StoredEvent,
+};
 
 /// The one storage interface. Reads see committed data only; [`Store::commit`] returns once the change set
 /// is durable (or has definitely failed).
@@ -20,6 +23,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Apply a change set atomically and durably.
     async fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, CommitError>;
+
+    /// Events matching `query`, newest first (by time, then by insertion).
+    async fn lookup_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// Remove up to `limit` events older than `cutoff_ms` (oldest first); returns how many were removed.
+    async fn expire_events(&self, cutoff_ms: i64, limit: usize) -> Result<u64, StoreError>;
 
     /// A short name of the backend, for logs.
     fn backend(&self) -> &'static str;

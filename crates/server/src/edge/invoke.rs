@@ -1,9 +1,14 @@
-//! Running an operation: the model's constraints, the service, and the commit of what it changed.
+//! Running an operation and recording it: the model's constraints, the service, and one commit holding both the
+//! service's changes and the call's CloudTrail record.
+//!
+//! Invariants: nothing is answered before its record is durable; a state change never commits without its record
+//! (they share a change set); a call whose record cannot be written fails with an internal error (fail closed).
 
 use serde_json::Value;
-use trailrunner_api::{ApiError, CallContext};
+use trailrunner_api::{ApiError, CallContext, InvalidInput, ResourceRef};
+use trailrunner_audit::record::{self, CallFacts};
 use trailrunner_model::Operation;
-use trailrunner_store::CommitError;
+use trailrunner_store::{ChangeSet, CommitError};
 
 use crate::registry::Mounted;
 use crate::state::AppState;
@@ -12,59 +17,140 @@ use crate::state::AppState;
 /// committed first). Each run re-reads the state, so the retry sees the winner's changes.
 const MAX_ATTEMPTS: u32 = 5;
 
-/// Check `input` against the operation's input shape (structure, types, then constraints).
-pub(crate) fn check_input(
-    mounted: &Mounted,
-    op: &Operation,
-    input: &Value,
-) -> Result<(), ApiError> {
-    use trailrunner_model::{format_violations, validate_input, InputError};
-    match validate_input(mounted.model, op, input) {
-        Ok(()) => Ok(()),
-        Err(InputError::Serialization(message)) => {
-            Err(ApiError::client("SerializationException", message))
-        }
-        Err(InputError::Constraints(violations)) => Err(mounted
-            .handler
-            .validation_error(format_violations(&violations))),
-    }
+/// One authenticated call to a mounted service.
+pub(crate) struct Call<'a> {
+    pub(crate) state: &'a AppState,
+    pub(crate) mounted: &'a Mounted,
+    /// The operation as requested (also when the model does not know it).
+    pub(crate) operation: &'a str,
+    pub(crate) op: Option<&'static Operation>,
+    pub(crate) ctx: &'a CallContext,
 }
 
-/// Call the service and make its changes durable before anything is answered.
-pub(crate) async fn call(
-    state: &AppState,
-    mounted: &Mounted,
-    op: &Operation,
-    ctx: &CallContext,
-    input: &Value,
-) -> Result<Value, ApiError> {
-    let mut attempt = 1;
-    loop {
-        let outcome = mounted.handler.call(ctx, op.name, input).await?;
-        if outcome.changes.is_empty() {
-            return Ok(outcome.output);
-        }
-        match state.store.commit(outcome.changes).await {
-            Ok(_) => return Ok(outcome.output),
-            Err(CommitError::Conflict { kind, id }) if attempt < MAX_ATTEMPTS => {
-                tracing::debug!(
-                    kind,
-                    id,
-                    attempt,
-                    "change set lost a race; re-running the call"
-                );
-                attempt += 1;
+impl Call<'_> {
+    /// Check `input` against the operation's input shape (structure, types, then constraints).
+    pub(crate) fn check_input(&self, op: &Operation, input: &Value) -> Result<(), ApiError> {
+        use trailrunner_model::{format_violations, validate_input, InputError};
+        match validate_input(self.mounted.model, op, input) {
+            Ok(()) => Ok(()),
+            Err(InputError::Serialization(message)) => {
+                Err(ApiError::client("SerializationException", message))
             }
-            Err(CommitError::Conflict { kind, id }) => {
-                return Err(ApiError::client(
-                    "ConflictException",
-                    format!("The {kind} {id} is being changed by another request; try again."),
-                )
-                .with_status(409))
-            }
-            Err(CommitError::Store(e)) => {
-                return Err(ApiError::internal_from("committing a change set", &e))
+            Err(InputError::Constraints(violations)) => {
+                let invalid = InvalidInput {
+                    message: format_violations(&violations),
+                    paths: violations.iter().map(|v| v.path.clone()).collect(),
+                };
+                Err(self.mounted.handler.validation_error(op.name, invalid))
             }
         }
+    }
+
+    /// Run the service and commit its changes together with the record of the call.
+    pub(crate) async fn run(
+        &self,
+        op: &'static Operation,
+        input: &Value,
+    ) -> Result<Value, ApiError> {
+        let mut attempt = 1;
+        loop {
+            let outcome = match self.mounted.handler.call(self.ctx, op.name, input).await {
+                Ok(outcome) => outcome,
+                Err(err) => return self.fail(Some(input), err).await,
+            };
+            let mut changes = outcome.changes;
+            self.record(
+                &mut changes,
+                Some(input),
+                Ok(&outcome.output),
+                &outcome.resources,
+            );
+            match self.state.store.commit(changes).await {
+                Ok(_) => return Ok(outcome.output),
+                Err(CommitError::Conflict { kind, id }) if attempt < MAX_ATTEMPTS => {
+                    tracing::debug!(
+                        kind,
+                        id,
+                        attempt,
+                        "change set lost a race; re-running the call"
+                    );
+                    attempt += 1;
+                }
+                Err(CommitError::Conflict { kind, id }) => {
+                    let err = ApiError::client(
+                        "ConflictException",
+                        format!("The {kind} {id} is being changed by another request; try again."),
+                    )
+                    .with_status(409);
+                    return self.fail(Some(input), err).await;
+                }
+                Err(CommitError::Store(e)) => {
+                    return Err(ApiError::internal_from("committing a call", &e))
+                }
+            }
+        }
+    }
+
+    /// Record a failed call durably, then hand back its error.
+    pub(crate) async fn fail(
+        &self,
+        input: Option<&Value>,
+        err: ApiError,
+    ) -> Result<Value, ApiError> {
+        let mut changes = ChangeSet::new();
+        self.record(&mut changes, input, Err(&err), &[]);
+        if changes.is_empty() {
+            return Err(err);
+        }
+        match self.state.store.commit(changes).await {
+            Ok(_) => Err(err),
+            Err(e) => Err(ApiError::internal_from("recording a failed call", &e)),
+        }
+    }
+
+    #[cfg(not(feature = "noop-recorder"))]
+    fn record(
+        &self,
+        changes: &mut ChangeSet,
+        input: Option<&Value>,
+        result: Result<&Value, &ApiError>,
+        reported: &[ResourceRef],
+    ) {
+        let completed_at = self.state.clock.now();
+        let facts = CallFacts {
+            model: self.mounted.model,
+            operation: self.operation,
+            op: self.op,
+            ctx: self.ctx,
+            input,
+            result,
+            reported,
+            completed_at,
+            event_id: self.state.entropy.uuid(),
+        };
+        let built = record::build(&facts);
+        let username = trailrunner_audit::identity::username(&self.ctx.caller);
+        changes.append_event(trailrunner_audit::event::to_new_event(
+            &built,
+            &self.ctx.caller.account_id,
+            &self.ctx.region,
+            completed_at.as_millisecond(),
+            &username,
+        ));
+    }
+
+    /// Benchmark builds only: no record at all, to measure the recorder's cost.
+    #[cfg(feature = "noop-recorder")]
+    fn record(
+        &self,
+        _: &mut ChangeSet,
+        _: Option<&Value>,
+        _: Result<&Value, &ApiError>,
+        _: &[ResourceRef],
+    ) {
+        let _ = (
+            record::MAX_RECORD_BYTES,
+            std::marker::PhantomData::<CallFacts<'static>>,
+        );
     }
 }

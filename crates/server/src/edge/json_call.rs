@@ -5,10 +5,12 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http::Response;
 use hyper::body::Incoming;
+use serde_json::Value;
 use trailrunner_api::{ApiError, CallContext};
 use trailrunner_wire::{json, render, Protocol};
 
-use super::{auth, body, invoke, unknown_operation, user_agent};
+use super::invoke::Call;
+use super::{auth, body, unknown_operation, user_agent};
 use crate::state::AppState;
 
 #[allow(clippy::too_many_arguments)]
@@ -28,21 +30,9 @@ pub(crate) async fn run(
         let body = body::read(parts, raw_body, state.max_body_bytes).await?;
         let expected = mounted.map(|m| m.model.signing_name);
         let who = auth::authenticate(state, parts, &body, protocol.family(), expected, now).await?;
-        let target = format!("{target_prefix}.{operation}");
-        let mounted = mounted.ok_or_else(|| unknown_operation(&target))?;
-        let op = mounted
-            .model
-            .operation(operation)
-            .ok_or_else(|| unknown_operation(&target))?;
-        if !mounted.handler.implements(op.name) {
-            return Err(ApiError::not_implemented(op.name));
-        }
-        let content_type = parts
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
-        let input = json::decode_body(content_type, &body)?;
-        invoke::check_input(mounted, op, &input)?;
+        // Without a mounted service there is no event source to record under.
+        let mounted =
+            mounted.ok_or_else(|| unknown_operation(&format!("{target_prefix}.{operation}")))?;
         let ctx = CallContext {
             request_id: request_id.to_string(),
             caller: who.caller,
@@ -51,7 +41,40 @@ pub(crate) async fn run(
             user_agent: user_agent(&parts.headers),
             now,
         };
-        invoke::call(state, mounted, op, &ctx, &input).await
+        let op = mounted.model.operation(operation);
+        let call = Call {
+            state,
+            mounted,
+            operation,
+            op,
+            ctx: &ctx,
+        };
+        let Some(op) = op else {
+            return call
+                .fail(
+                    None,
+                    unknown_operation(&format!("{target_prefix}.{operation}")),
+                )
+                .await;
+        };
+        let content_type = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        let input: Value = match json::decode_body(content_type, &body) {
+            Ok(v) => v,
+            Err(e) => return call.fail(None, e).await,
+        };
+        // An operation not built yet answers 501 before any validation, but its record still shows the request.
+        if !mounted.handler.implements(op.name) {
+            return call
+                .fail(Some(&input), ApiError::not_implemented(op.name))
+                .await;
+        }
+        if let Err(e) = call.check_input(op, &input) {
+            return call.fail(Some(&input), e).await;
+        }
+        call.run(op, &input).await
     }
     .await;
     match result {

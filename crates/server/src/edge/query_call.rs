@@ -9,7 +9,8 @@ use trailrunner_api::{ApiError, CallContext};
 use trailrunner_wire::protocol::Family;
 use trailrunner_wire::{query, query_input, render, Protocol};
 
-use super::{auth, body, invoke, user_agent};
+use super::invoke::Call;
+use super::{auth, body, user_agent};
 use crate::state::AppState;
 
 /// Errors raised before the service is known are rendered with STS's namespace.
@@ -39,23 +40,6 @@ pub(crate) async fn run(
             )
         })?;
         protocol = mounted.protocol;
-        let request = query::decode(parts.uri.query(), &body)?;
-        let op = mounted.model.operation(&request.action).ok_or_else(|| {
-            ApiError::client(
-                "InvalidAction",
-                format!(
-                    "Could not find operation {} for version {}",
-                    request.action, mounted.model.api_version
-                ),
-            )
-        })?;
-        if !mounted.handler.implements(op.name) {
-            return Err(ApiError::not_implemented(op.name));
-        }
-        let input =
-            query_input::to_json(mounted.model, mounted.model.input_of(op), &request.params)
-                .map_err(|m| ApiError::client("ValidationError", m))?;
-        invoke::check_input(mounted, op, &input)?;
         let ctx = CallContext {
             request_id: request_id.to_string(),
             caller: who.caller,
@@ -64,13 +48,59 @@ pub(crate) async fn run(
             user_agent: user_agent(&parts.headers),
             now,
         };
-        let output = invoke::call(state, mounted, op, &ctx, &input).await?;
-        Ok::<_, ApiError>((op.name, output))
+        let request = query::decode(parts.uri.query(), &body)?;
+        let op = mounted.model.operation(&request.action);
+        let call = Call {
+            state,
+            mounted,
+            operation: &request.action,
+            op,
+            ctx: &ctx,
+        };
+        let Some(op) = op else {
+            let err = ApiError::client(
+                "InvalidAction",
+                format!(
+                    "Could not find operation {} for version {}",
+                    request.action, mounted.model.api_version
+                ),
+            );
+            return call
+                .fail(None, err)
+                .await
+                .map(|v| (request.action.clone(), v));
+        };
+        let input = match query_input::to_json(
+            mounted.model,
+            mounted.model.input_of(op),
+            &request.params,
+        ) {
+            Ok(v) => v,
+            Err(m) => {
+                let err = ApiError::client("ValidationError", m);
+                return call.fail(None, err).await.map(|v| (op.name.to_string(), v));
+            }
+        };
+        if !mounted.handler.implements(op.name) {
+            let err = ApiError::not_implemented(op.name);
+            return call
+                .fail(Some(&input), err)
+                .await
+                .map(|v| (op.name.to_string(), v));
+        }
+        if let Err(e) = call.check_input(op, &input) {
+            return call
+                .fail(Some(&input), e)
+                .await
+                .map(|v| (op.name.to_string(), v));
+        }
+        let output = call.run(op, &input).await?;
+        Ok::<_, ApiError>((op.name.to_string(), output))
     }
     .await;
     match (result, protocol) {
         (Ok((action, output)), Protocol::AwsQuery { xmlns }) => {
-            query::success(xmlns, action, request_id, &output)
+            query::success(xmlns, &action, request_id, &output)
         }
         (Ok(_), _) => render::error(protocol, request_id, &ApiError::internal()),
         (Err(err), _) => render::error(protocol, request_id, &err),

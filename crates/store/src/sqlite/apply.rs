@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension, Savepoint};
 
-use crate::{Change, ChangeSet, Expect, ResourceKey};
+use crate::{attr_hash, Change, ChangeSet, Expect, NewEvent, ResourceKey};
 
 pub(super) enum ApplyError {
     Conflict { kind: String, id: String },
@@ -27,7 +27,74 @@ pub(super) fn apply(sp: &mut Savepoint<'_>, changes: &ChangeSet) -> Result<(), A
             Change::Delete { key, expect } => delete(sp, key, *expect)?,
         }
     }
+    for event in &changes.events {
+        append_event(sp, event)?;
+    }
     Ok(())
+}
+
+fn append_event(sp: &mut Savepoint<'_>, event: &NewEvent) -> Result<(), rusqlite::Error> {
+    let hashes: Vec<i64> = event
+        .attrs
+        .iter()
+        .map(|(attr, value)| attr_hash(&event.account, &event.region, *attr, value))
+        .collect();
+    let packed: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
+    let mut insert = sp.prepare_cached(
+        "INSERT INTO events (account, region, t, attrs, record) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    insert.execute(params![
+        event.account,
+        event.region,
+        event.time_ms,
+        packed,
+        event.record
+    ])?;
+    let seq = sp.last_insert_rowid();
+    let mut index =
+        sp.prepare_cached("INSERT OR IGNORE INTO event_attrs (h, t, seq) VALUES (?1, ?2, ?3)")?;
+    for h in hashes {
+        index.execute(params![h, event.time_ms, seq])?;
+    }
+    Ok(())
+}
+
+/// Remove up to `limit` of the oldest events whose time is before `cutoff_ms`, with their index rows.
+///
+/// Events are visited in insertion order, which follows time up to the small reordering of one group commit, and
+/// the scan stops at the first event that is not yet due, so expiry never reads more than it deletes.
+pub(super) fn expire_events(
+    sp: &mut Savepoint<'_>,
+    cutoff_ms: i64,
+    limit: usize,
+) -> Result<u64, rusqlite::Error> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let due: Vec<(i64, i64, Vec<u8>)> = {
+        let mut stmt =
+            sp.prepare_cached("SELECT seq, t, attrs FROM events ORDER BY seq LIMIT ?1")?;
+        let rows = stmt.query_map(params![limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        let mut due = Vec::new();
+        for row in rows {
+            let (seq, t, attrs): (i64, i64, Vec<u8>) = row?;
+            if t >= cutoff_ms {
+                break;
+            }
+            due.push((seq, t, attrs));
+        }
+        due
+    };
+    let mut del_attr =
+        sp.prepare_cached("DELETE FROM event_attrs WHERE h = ?1 AND t = ?2 AND seq = ?3")?;
+    let mut del_event = sp.prepare_cached("DELETE FROM events WHERE seq = ?1")?;
+    for (seq, t, attrs) in &due {
+        for chunk in attrs.chunks_exact(8) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(chunk);
+            del_attr.execute(params![i64::from_le_bytes(bytes), t, seq])?;
+        }
+        del_event.execute(params![seq])?;
+    }
+    Ok(due.len() as u64)
 }
 
 fn current_version(sp: &Savepoint<'_>, key: &ResourceKey) -> Result<Option<i64>, rusqlite::Error> {

@@ -18,7 +18,8 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
 use crate::{
-    ChangeSet, CommitError, CommitReceipt, ListQuery, Resource, ResourceKey, Store, StoreError,
+    attr_hash, ChangeSet, CommitError, CommitReceipt, EventQuery, ListQuery, Resource, ResourceKey,
+    Store, StoreError, StoredEvent,
 };
 use cache::{CacheKey, Cached, ReadCache};
 use reader::ReaderPool;
@@ -36,7 +37,7 @@ pub enum Durability {
 
 pub struct SqliteStore {
     path: PathBuf,
-    readers: ReaderPool,
+    readers: Arc<ReaderPool>,
     writer: Writer,
     cache: Arc<ReadCache>,
 }
@@ -49,7 +50,7 @@ impl SqliteStore {
         restrict_permissions(path);
         let cache = Arc::new(ReadCache::new());
         let writer = Writer::start(conn, cache.clone())?;
-        let readers = ReaderPool::new(path.to_path_buf(), durability);
+        let readers = Arc::new(ReaderPool::new(path.to_path_buf(), durability));
         Ok(SqliteStore {
             path: path.to_path_buf(),
             readers,
@@ -177,9 +178,66 @@ impl Store for SqliteStore {
         self.writer.commit(changes).await
     }
 
+    async fn lookup_events(&self, query: &EventQuery) -> Result<Vec<StoredEvent>, StoreError> {
+        // A lookup may scan many index entries: run it on the blocking pool, not on a request worker.
+        let readers = self.readers.clone();
+        let query = query.clone();
+        tokio::task::spawn_blocking(move || readers.with(|conn| lookup_events(conn, &query)))
+            .await
+            .map_err(|e| StoreError::Other(format!("event lookup task failed: {e}")))?
+    }
+
+    async fn expire_events(&self, cutoff_ms: i64, limit: usize) -> Result<u64, StoreError> {
+        self.writer.expire_events(cutoff_ms, limit).await
+    }
+
     fn backend(&self) -> &'static str {
         "sqlite"
     }
+}
+
+const EVENTS_BY_TIME_SQL: &str = "SELECT seq, t, record FROM events \
+     WHERE account = ?1 AND region = ?2 AND t BETWEEN ?3 AND ?4 AND (t, seq) < (?5, ?6) \
+     ORDER BY t DESC, seq DESC LIMIT ?7";
+const EVENTS_BY_ATTR_SQL: &str =
+    "SELECT e.seq, e.t, e.record FROM event_attrs a JOIN events e ON e.seq = a.seq \
+     WHERE a.h = ?1 AND a.t BETWEEN ?2 AND ?3 AND (a.t, a.seq) < (?4, ?5) \
+     AND e.account = ?6 AND e.region = ?7 \
+     ORDER BY a.t DESC, a.seq DESC LIMIT ?8";
+
+fn lookup_events(
+    conn: &rusqlite::Connection,
+    q: &EventQuery,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let (before_t, before_seq) = q.before.unwrap_or((i64::MAX, i64::MAX));
+    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+    let to_event = |r: &rusqlite::Row<'_>| {
+        Ok(StoredEvent {
+            seq: r.get(0)?,
+            time_ms: r.get(1)?,
+            record: r.get(2)?,
+        })
+    };
+    let events = match &q.attr {
+        None => {
+            let mut stmt = conn.prepare_cached(EVENTS_BY_TIME_SQL)?;
+            let rows = stmt.query_map(
+                params![q.account, q.region, q.start_ms, q.end_ms, before_t, before_seq, limit],
+                to_event,
+            )?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        }
+        Some((attr, value)) => {
+            let h = attr_hash(&q.account, &q.region, *attr, value);
+            let mut stmt = conn.prepare_cached(EVENTS_BY_ATTR_SQL)?;
+            let rows = stmt.query_map(
+                params![h, q.start_ms, q.end_ms, before_t, before_seq, q.account, q.region, limit],
+                to_event,
+            )?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        }
+    };
+    Ok(events)
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@ use crate::StoreError;
 
 /// Migrations in order. Never edit a released one; append a new one.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        "CREATE TABLE resources (
+    Migrations::new(vec![
+        M::up(
+            "CREATE TABLE resources (
             seq     INTEGER PRIMARY KEY AUTOINCREMENT,
             account TEXT NOT NULL,
             region  TEXT NOT NULL,
@@ -25,7 +26,29 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX resources_by_kind ON resources (account, kind, region, seq);
         CREATE INDEX resources_by_parent ON resources (account, kind, region, parent, seq)
             WHERE parent IS NOT NULL;",
-    )])
+        ),
+        // Audit events. `record` is opaque to the store (the recorder stores it compressed); `attrs` keeps the
+        // event's attribute-index keys (little-endian i64s) so expiry can remove its index rows without decoding
+        // the record. One attribute index serves all lookup attributes: its key is a stable hash of (account,
+        // region, attribute, value), then time and seq, so a lookup is one range scan, newest first.
+        M::up(
+            "CREATE TABLE events (
+                seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+                account TEXT NOT NULL,
+                region  TEXT NOT NULL,
+                t       INTEGER NOT NULL,
+                attrs   BLOB NOT NULL,
+                record  BLOB NOT NULL
+            );
+            CREATE INDEX events_by_time ON events (account, region, t, seq);
+            CREATE TABLE event_attrs (
+                h   INTEGER NOT NULL,
+                t   INTEGER NOT NULL,
+                seq INTEGER NOT NULL,
+                PRIMARY KEY (h, t, seq)
+            ) WITHOUT ROWID;",
+        ),
+    ])
 }
 
 pub(super) fn open_connection(

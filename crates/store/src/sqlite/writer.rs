@@ -14,15 +14,25 @@ use tokio::sync::oneshot;
 
 use std::sync::Arc;
 
-use super::apply::{apply, ApplyError};
+use super::apply::{apply, expire_events, ApplyError};
 use super::cache::ReadCache;
 use crate::{ChangeSet, CommitError, CommitReceipt, StoreError};
 
 const MAX_BATCH: usize = 512;
 
 struct Job {
-    changes: ChangeSet,
-    reply: oneshot::Sender<Result<CommitReceipt, CommitError>>,
+    work: Work,
+    reply: oneshot::Sender<Result<Done, CommitError>>,
+}
+
+enum Work {
+    Commit(ChangeSet),
+    ExpireEvents { cutoff_ms: i64, limit: usize },
+}
+
+enum Done {
+    Committed(CommitReceipt),
+    Expired(u64),
 }
 
 pub(super) struct Writer {
@@ -39,12 +49,38 @@ impl Writer {
         Ok(Writer { jobs })
     }
 
-    pub(super) async fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, CommitError> {
+    async fn submit(&self, work: Work) -> Result<Done, CommitError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
-            .send(Job { changes, reply })
+            .send(Job { work, reply })
             .map_err(|_| StoreError::WriterGone)?;
         answer.await.map_err(|_| StoreError::WriterGone)?
+    }
+
+    pub(super) async fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, CommitError> {
+        match self.submit(Work::Commit(changes)).await? {
+            Done::Committed(receipt) => Ok(receipt),
+            Done::Expired(_) => {
+                Err(StoreError::Other("writer answered the wrong job".into()).into())
+            }
+        }
+    }
+
+    pub(super) async fn expire_events(
+        &self,
+        cutoff_ms: i64,
+        limit: usize,
+    ) -> Result<u64, StoreError> {
+        match self.submit(Work::ExpireEvents { cutoff_ms, limit }).await {
+            Ok(Done::Expired(n)) => Ok(n),
+            Ok(Done::Committed(_)) => {
+                Err(StoreError::Other("writer answered the wrong job".into()))
+            }
+            Err(CommitError::Store(e)) => Err(e),
+            Err(CommitError::Conflict { .. }) => {
+                Err(StoreError::Other("expiry cannot conflict".into()))
+            }
+        }
     }
 }
 
@@ -60,23 +96,25 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, cache: &ReadCache) {
         }
         let outcomes = commit_batch(&mut conn, &batch);
         // Readers must not be served a cached answer from before this commit once anyone hears "done".
-        let changed_resources = batch
-            .iter()
-            .zip(&outcomes)
-            .any(|(job, o)| o.is_ok() && !job.changes.is_empty());
+        let changed_resources = batch.iter().zip(&outcomes).any(|(job, o)| {
+            o.is_ok() && matches!(&job.work, Work::Commit(cs) if cs.changes_resources())
+        });
         if changed_resources {
             cache.invalidate();
         }
         let size = batch.len();
         for (job, outcome) in batch.into_iter().zip(outcomes) {
-            let answer = outcome.map(|()| CommitReceipt { batch_size: size });
+            let answer = outcome.map(|done| match done {
+                Done::Committed(_) => Done::Committed(CommitReceipt { batch_size: size }),
+                other => other,
+            });
             // The caller may have gone away (client disconnected); the data is committed all the same.
             let _ = job.reply.send(answer);
         }
     }
 }
 
-fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<(), CommitError>> {
+fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<Done, CommitError>> {
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
@@ -90,8 +128,11 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<(), CommitEr
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
         let outcome = match tx.savepoint() {
-            Ok(mut sp) => match apply(&mut sp, &job.changes) {
-                Ok(()) => sp.commit().map_err(|e| CommitError::Store(e.into())),
+            Ok(mut sp) => match run_job(&mut sp, &job.work) {
+                Ok(done) => sp
+                    .commit()
+                    .map(|()| done)
+                    .map_err(|e| CommitError::Store(e.into())),
                 Err(ApplyError::Conflict { kind, id }) => {
                     // Dropping the savepoint rolls back this job's writes only.
                     drop(sp);
@@ -118,6 +159,17 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<(), CommitEr
                     ))))
                 })
                 .collect()
+        }
+    }
+}
+
+fn run_job(sp: &mut rusqlite::Savepoint<'_>, work: &Work) -> Result<Done, ApplyError> {
+    match work {
+        Work::Commit(changes) => {
+            apply(sp, changes).map(|()| Done::Committed(CommitReceipt::default()))
+        }
+        Work::ExpireEvents { cutoff_ms, limit } => {
+            Ok(Done::Expired(expire_events(sp, *cutoff_ms, *limit)?))
         }
     }
 }

@@ -1,0 +1,149 @@
+//! Building the CloudTrail record of one call.
+
+use serde_json::{Map, Value};
+use trailrunner_api::{ApiError, CallContext, ResourceRef};
+use trailrunner_model::{cloudtrail_view, Operation, ServiceModel};
+
+use crate::{identity, resources, EVENT_VERSION};
+
+/// `requestParameters` / `responseElements` larger than this are omitted (CloudTrail User Guide).
+pub const MAX_ELEMENT_BYTES: usize = 100 * 1024;
+/// A whole record is capped at this size.
+pub const MAX_RECORD_BYTES: usize = 256 * 1024;
+/// `userAgent`, `errorCode` and `errorMessage` are truncated past 1 KB.
+const MAX_TEXT_BYTES: usize = 1024;
+
+/// Everything the recorder needs to know about one call.
+pub struct CallFacts<'a> {
+    pub model: &'static ServiceModel,
+    /// The operation name as requested (also for names the model does not know).
+    pub operation: &'a str,
+    pub op: Option<&'static Operation>,
+    pub ctx: &'a CallContext,
+    /// The decoded input, if decoding got that far.
+    pub input: Option<&'a Value>,
+    pub result: Result<&'a Value, &'a ApiError>,
+    /// Resources the service reported (ARNs in input and output are found generically).
+    pub reported: &'a [ResourceRef],
+    pub completed_at: jiff::Timestamp,
+    pub event_id: String,
+}
+
+/// A built record, with what the store indexes it by.
+pub struct Record {
+    pub json: Value,
+    pub resources: Vec<ResourceRef>,
+}
+
+fn truncate(text: &str) -> String {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text.to_string();
+    }
+    let mut cut = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text[..cut].to_string()
+}
+
+fn non_empty(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| !m.is_empty())
+}
+
+/// The rendered element, or `null` when there is none or it is over the size limit.
+fn element(
+    model: &ServiceModel,
+    shape: Option<trailrunner_model::ShapeId>,
+    value: Option<&Value>,
+) -> Value {
+    match (shape, value) {
+        (Some(shape), Some(v)) if non_empty(v) => {
+            let rendered = cloudtrail_view::render(model, shape, v);
+            let size = serde_json::to_vec(&rendered)
+                .map(|b| b.len())
+                .unwrap_or(usize::MAX);
+            if size > MAX_ELEMENT_BYTES {
+                Value::Null
+            } else {
+                rendered
+            }
+        }
+        _ => Value::Null,
+    }
+}
+
+/// The record, fields in the order AWS writes them.
+pub fn build(f: &CallFacts<'_>) -> Record {
+    let ctx = f.ctx;
+    let read_only = f.op.map(|op| op.read_only).unwrap_or(false);
+    let request_parameters = element(f.model, f.op.and_then(|op| op.input), f.input);
+    let response_elements = match f.result {
+        Ok(output) if !read_only => element(f.model, f.op.and_then(|op| op.output), Some(output)),
+        _ => Value::Null,
+    };
+    let output = f.result.ok();
+    let found = resources::collect(f.reported, f.input, output, &ctx.caller.account_id);
+
+    let mut r = Map::with_capacity(22);
+    r.insert("eventVersion".into(), EVENT_VERSION.into());
+    r.insert("userIdentity".into(), identity::user_identity(&ctx.caller));
+    r.insert("eventTime".into(), event_time(f.completed_at).into());
+    r.insert("eventSource".into(), f.model.event_source.into());
+    r.insert("eventName".into(), f.operation.into());
+    r.insert("awsRegion".into(), ctx.region.clone().into());
+    r.insert("sourceIPAddress".into(), ctx.source_ip.to_string().into());
+    r.insert("userAgent".into(), truncate(&ctx.user_agent).into());
+    if let Err(err) = f.result {
+        r.insert("errorCode".into(), truncate(&err.code).into());
+        r.insert("errorMessage".into(), truncate(&err.message).into());
+    }
+    r.insert("requestParameters".into(), request_parameters);
+    r.insert("responseElements".into(), response_elements);
+    r.insert("requestID".into(), ctx.request_id.clone().into());
+    r.insert("eventID".into(), f.event_id.clone().into());
+    r.insert("readOnly".into(), read_only.into());
+    if !found.is_empty() {
+        let list = found
+            .iter()
+            .map(|res| {
+                let mut m = Map::with_capacity(3);
+                m.insert("accountId".into(), res.account_id.clone().into());
+                m.insert("type".into(), res.resource_type.clone().into());
+                m.insert("ARN".into(), res.arn.clone().into());
+                Value::Object(m)
+            })
+            .collect();
+        r.insert("resources".into(), Value::Array(list));
+    }
+    r.insert("eventType".into(), "AwsApiCall".into());
+    r.insert("managementEvent".into(), true.into());
+    r.insert(
+        "recipientAccountId".into(),
+        ctx.caller.account_id.clone().into(),
+    );
+    r.insert("eventCategory".into(), "Management".into());
+    let mut json = Value::Object(r);
+    cap(&mut json);
+    Record {
+        json,
+        resources: found,
+    }
+}
+
+/// Keep a record under [`MAX_RECORD_BYTES`]: the response goes first, then the request.
+fn cap(record: &mut Value) {
+    for field in ["responseElements", "requestParameters"] {
+        let size = serde_json::to_vec(record)
+            .map(|b| b.len())
+            .unwrap_or(usize::MAX);
+        if size <= MAX_RECORD_BYTES {
+            return;
+        }
+        record[field] = Value::Null;
+    }
+}
+
+/// `eventTime`: UTC, seconds, `Z`.
+pub fn event_time(at: jiff::Timestamp) -> String {
+    at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
