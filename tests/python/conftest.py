@@ -43,6 +43,11 @@ class Server:
         args.update(overrides)
         return boto3.client(**args)
 
+    def with_region(self, region):
+        """The same server, with clients signing for another region."""
+        from dataclasses import replace
+        return replace(self, region=region)
+
     def cli_env(self, **extra):
         """Environment for the AWS CLI, as `eval "$(trailrunner env)"` would set it."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}

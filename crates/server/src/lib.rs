@@ -5,7 +5,8 @@ mod config;
 mod edge;
 mod listener;
 mod registry;
+mod retention;
 mod state;
 
-pub use config::ServerConfig;
+pub use config::{IpNet, ServerConfig};
 pub use listener::{start, Running, StartError, CREDENTIALS_FILE, DATABASE_FILE, ENDPOINT_FILE};

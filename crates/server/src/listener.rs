@@ -10,7 +10,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 use trailrunner_api::{Clock, Entropy, PageTokens};
 use trailrunner_iam::{KeyRing, RootCredentials};
@@ -132,8 +132,17 @@ pub async fn start(
         &format!("http://{local_addr}\n"),
     )?;
 
+    let (stop_sweeps, sweeps_stopped) = watch::channel(false);
+    tokio::spawn(crate::retention::sweep_loop(
+        store.clone(),
+        clock.clone(),
+        config.event_retention,
+        config.retention_sweep_interval,
+        sweeps_stopped,
+    ));
     let state = Arc::new(AppState {
         keys: KeyRing::new(store.clone()),
+        trusted_proxies: config.trusted_proxies.clone(),
         store,
         registry,
         clock,
@@ -142,12 +151,11 @@ pub async fn start(
         max_skew_secs: config.max_skew_secs,
     });
     let (stop, stopped) = oneshot::channel();
-    let task = tokio::spawn(accept_loop(
-        listener,
-        state,
-        stopped,
-        config.max_connections,
-    ));
+    let max_connections = config.max_connections;
+    let task = tokio::spawn(async move {
+        accept_loop(listener, state, stopped, max_connections).await;
+        let _ = stop_sweeps.send(true);
+    });
     tracing::info!(%local_addr, "listening");
     Ok(Running {
         local_addr,

@@ -16,4 +16,5 @@ pub(crate) struct AppState {
     pub(crate) entropy: Arc<dyn Entropy>,
     pub(crate) max_body_bytes: usize,
     pub(crate) max_skew_secs: i64,
+    pub(crate) trusted_proxies: Vec<crate::IpNet>,
 }

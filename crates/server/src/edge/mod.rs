@@ -77,6 +77,39 @@ pub(crate) fn user_agent(headers: &http::HeaderMap) -> String {
     ua
 }
 
+/// The caller's address as CloudTrail records it: the TCP peer, unless the peer is a trusted proxy, in which case
+/// `X-Forwarded-For` is walked from the right past trusted proxies to the first address they did not add.
+pub(crate) fn source_ip(
+    state: &AppState,
+    peer: std::net::IpAddr,
+    headers: &http::HeaderMap,
+) -> std::net::IpAddr {
+    let trusted = |ip: std::net::IpAddr| state.trusted_proxies.iter().any(|net| net.contains(ip));
+    if !trusted(peer) {
+        return peer;
+    }
+    let mut chain: Vec<std::net::IpAddr> = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(text) = value.to_str() else {
+            return peer;
+        };
+        for part in text.split(',').take(64) {
+            match part.trim().parse() {
+                Ok(ip) => chain.push(ip),
+                Err(_) => return peer,
+            }
+        }
+    }
+    let mut client = peer;
+    for ip in chain.into_iter().rev() {
+        client = ip;
+        if !trusted(ip) {
+            break;
+        }
+    }
+    client
+}
+
 pub(crate) fn unknown_operation(target: &str) -> ApiError {
     ApiError::client(
         "UnknownOperationException",

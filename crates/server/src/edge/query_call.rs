@@ -44,7 +44,7 @@ pub(crate) async fn run(
             request_id: request_id.to_string(),
             caller: who.caller,
             region: who.region,
-            source_ip: peer.ip(),
+            source_ip: super::source_ip(state, peer.ip(), &parts.headers),
             user_agent: user_agent(&parts.headers),
             now,
         };
