@@ -6,3 +6,11 @@ use trailrunner_api::ApiError;
 pub(crate) fn invalid_request(message: impl Into<String>) -> ApiError {
     ApiError::client("InvalidRequestException", message).with_message_member("Message")
 }
+
+pub(crate) fn resource_not_found(message: impl Into<String>) -> ApiError {
+    ApiError::client("ResourceNotFoundException", message).with_message_member("Message")
+}
+
+pub(crate) fn quota_exceeded(message: impl Into<String>) -> ApiError {
+    ApiError::client("ServiceQuotaExceededException", message).with_message_member("Message")
+}

@@ -3,22 +3,35 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use trailrunner_api::{ApiError, CallContext, InvalidInput, Outcome, PageTokens, ServiceHandler};
+use trailrunner_api::{
+    ApiError, CallContext, Entropy, InvalidInput, Outcome, PageTokens, ServiceHandler,
+};
 use trailrunner_store::SharedStore;
 
-use crate::{errors, services};
+use crate::{connections, errors, services};
 
 /// The operations built so far (the compatibility table in the docs is generated from this).
-pub const IMPLEMENTED: &[&str] = &["ListServices"];
+pub const IMPLEMENTED: &[&str] = &[
+    "CreateConnection",
+    "DeleteConnection",
+    "ListConnections",
+    "ListServices",
+];
 
 pub struct AppRunnerHandler {
     pub(crate) store: SharedStore,
     pub(crate) tokens: Arc<PageTokens>,
+    /// Randomness for resource ids and quota slots.
+    pub(crate) entropy: Arc<dyn Entropy>,
 }
 
 impl AppRunnerHandler {
-    pub fn new(store: SharedStore, tokens: Arc<PageTokens>) -> Self {
-        AppRunnerHandler { store, tokens }
+    pub fn new(store: SharedStore, tokens: Arc<PageTokens>, entropy: Arc<dyn Entropy>) -> Self {
+        AppRunnerHandler {
+            store,
+            tokens,
+            entropy,
+        }
     }
 }
 
@@ -39,6 +52,9 @@ impl ServiceHandler for AppRunnerHandler {
         input: &serde_json::Value,
     ) -> Result<Outcome, ApiError> {
         match operation {
+            "CreateConnection" => connections::create_connection(self, ctx, input).await,
+            "DeleteConnection" => connections::delete_connection(self, ctx, input).await,
+            "ListConnections" => connections::list_connections(self, ctx, input).await,
             "ListServices" => services::list_services(self, ctx, input).await,
             other => Err(ApiError::not_implemented(other)),
         }

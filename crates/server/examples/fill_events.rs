@@ -45,10 +45,19 @@ fn caller(i: usize) -> Caller {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let dir = std::path::PathBuf::from(args.next().ok_or_else(|| anyhow::anyhow!("usage: fill_events DIR N"))?);
-    let total: usize = args.next().ok_or_else(|| anyhow::anyhow!("usage: fill_events DIR N"))?.parse()?;
+    let dir = std::path::PathBuf::from(
+        args.next()
+            .ok_or_else(|| anyhow::anyhow!("usage: fill_events DIR N"))?,
+    );
+    let total: usize = args
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("usage: fill_events DIR N"))?
+        .parse()?;
     std::fs::create_dir_all(&dir)?;
-    let store = Arc::new(SqliteStore::open(&dir.join("trailrunner.db"), Durability::Normal)?);
+    let store = Arc::new(SqliteStore::open(
+        &dir.join("trailrunner.db"),
+        Durability::Normal,
+    )?);
     let model = trailrunner_model::apprunner();
     let entropy = SystemEntropy;
     let now = jiff::Timestamp::now().as_millisecond();
@@ -60,8 +69,13 @@ async fn main() -> anyhow::Result<()> {
         let who = caller(i % 21);
         let time_ms = now - span_ms + (span_ms / total.max(1) as i64) * i as i64;
         let service = i % 1000;
-        let arn = format!("arn:aws:apprunner:{REGION}:{ACCOUNT}:service/svc-{service}/{service:032x}");
-        let input = if model.shape(op.input.unwrap_or(trailrunner_model::ShapeId(0))).member("ServiceArn").is_some() {
+        let arn =
+            format!("arn:aws:apprunner:{REGION}:{ACCOUNT}:service/svc-{service}/{service:032x}");
+        let input = if model
+            .shape(op.input.unwrap_or(trailrunner_model::ShapeId(0)))
+            .member("ServiceArn")
+            .is_some()
+        {
             json!({ "ServiceArn": arn })
         } else {
             json!({})
@@ -71,7 +85,8 @@ async fn main() -> anyhow::Result<()> {
             caller: who.clone(),
             region: REGION.into(),
             source_ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, (i % 250) as u8 + 1)),
-            user_agent: "aws-cli/1.45.11 md/Botocore#1.43.11 ua/2.1 os/linux lang/python#3.11.7".into(),
+            user_agent: "aws-cli/1.45.11 md/Botocore#1.43.11 ua/2.1 os/linux lang/python#3.11.7"
+                .into(),
             now: jiff::Timestamp::from_millisecond(time_ms)?,
         };
         let output = json!({});
@@ -90,14 +105,23 @@ async fn main() -> anyhow::Result<()> {
         };
         let record = build(&facts);
         let username = trailrunner_audit::identity::username(&who);
-        cs.append_event(trailrunner_audit::event::to_new_event(&record, ACCOUNT, REGION, time_ms, &username));
+        cs.append_event(trailrunner_audit::event::to_new_event(
+            &record, ACCOUNT, REGION, time_ms, &username,
+        ));
         if cs.events.len() == BATCH || i + 1 == total {
             store.commit(std::mem::take(&mut cs)).await?;
             if (i + 1) % 500_000 < BATCH {
-                eprintln!("{} records, {:.0}/s", i + 1, (i + 1) as f64 / started.elapsed().as_secs_f64());
+                eprintln!(
+                    "{} records, {:.0}/s",
+                    i + 1,
+                    (i + 1) as f64 / started.elapsed().as_secs_f64()
+                );
             }
         }
     }
-    eprintln!("filled {total} records in {:.1} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "filled {total} records in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -102,6 +102,7 @@ pub async fn start(
         Arc::new(trailrunner_apprunner::AppRunnerHandler::new(
             store.clone(),
             tokens.clone(),
+            entropy.clone(),
         )),
     );
     registry.mount(

@@ -1,9 +1,11 @@
-//! The `trailrunner` command: the server (`serve`) and client-side tools (`env`, `bench`). No business logic
-//! lives here: `serve` assembles the server crate, the others are clients of the server's API.
+//! The `trailrunner` command: the server (`serve`) and client-side tools (`env`, `bench`, `events`). No business
+//! logic lives here: `serve` assembles the server crate, the others are clients of the server's API.
 
 mod bench;
+mod client;
 mod datadir;
 mod env;
+mod events;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +34,8 @@ enum Command {
     Env(env::EnvArgs),
     /// Load generator: correctly signed requests for one operation at a chosen concurrency.
     Bench(bench::BenchArgs),
+    /// Event history: look up recent API calls, or download a time range as a CloudTrail log file or CSV.
+    Events(events::EventsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -40,6 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Env(args) => env::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Events(args) => events::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

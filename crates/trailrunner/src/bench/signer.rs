@@ -3,8 +3,6 @@
 use std::time::SystemTime;
 
 use anyhow::{bail, Context};
-use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
-use aws_sigv4::sign::v4;
 use bytes::Bytes;
 
 pub(crate) struct Credentials {
@@ -87,34 +85,20 @@ pub(crate) fn signed_headers(
     region: &str,
     time: SystemTime,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    let identity = aws_credential_types::Credentials::new(
-        &creds.access_key_id,
-        &creds.secret_access_key,
-        None,
-        None,
-        "trailrunner-bench",
+    // Re-signing happens once a second per connection, so building the shared signer's inputs costs nothing.
+    let creds = crate::client::Credentials {
+        access_key_id: creds.access_key_id.clone(),
+        secret_access_key: creds.secret_access_key.clone(),
+        session_token: None,
+    };
+    let headers: Vec<(&str, &str)> = op.headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    crate::client::sign_post(
+        op.signing_name,
+        authority,
+        &headers,
+        &op.body,
+        &creds,
+        region,
+        time,
     )
-    .into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(op.signing_name)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()?
-        .into();
-    let mut headers: Vec<(String, String)> = vec![("host".into(), authority.to_string())];
-    headers.extend(op.headers.iter().map(|(k, v)| (k.to_string(), v.clone())));
-    let uri = format!("http://{authority}/");
-    let signable = SignableRequest::new(
-        "POST",
-        &uri,
-        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(&op.body),
-    )?;
-    let (instructions, _signature) = sign(signable, &params)?.into_parts();
-    for (name, value) in instructions.headers() {
-        headers.push((name.to_string(), value.to_string()));
-    }
-    Ok(headers)
 }

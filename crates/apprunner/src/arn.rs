@@ -1,0 +1,115 @@
+//! App Runner resource ARNs: `arn:aws:apprunner:<region>:<account>:<type>/<part>/<part>…` (spec §3.1).
+//!
+//! Pure string work: building the ARNs trailrunner issues and taking apart the ones callers send back. Whether
+//! the resource exists is the caller's business.
+
+const PREFIX: &str = "arn:aws:apprunner:";
+
+/// The ARN of a resource of `resource_type` (`connection`, `service`, …) identified by `parts`.
+pub(crate) fn build(region: &str, account: &str, resource_type: &str, parts: &[&str]) -> String {
+    let mut arn = format!("{PREFIX}{region}:{account}:{resource_type}");
+    for part in parts {
+        arn.push('/');
+        arn.push_str(part);
+    }
+    arn
+}
+
+/// An App Runner ARN taken apart. Every part borrows from the ARN text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResourceArn<'a> {
+    pub region: &'a str,
+    pub account: &'a str,
+    pub resource_type: &'a str,
+    /// The `/`-separated parts after the resource type (never empty strings).
+    pub parts: Vec<&'a str>,
+}
+
+/// Take apart an App Runner ARN; `None` for anything that is not one (another partition or service, a missing
+/// region or account, an empty path segment).
+pub(crate) fn parse(arn: &str) -> Option<ResourceArn<'_>> {
+    let rest = arn.strip_prefix(PREFIX)?;
+    let (region, rest) = rest.split_once(':')?;
+    let (account, resource) = rest.split_once(':')?;
+    if region.is_empty() || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut segments = resource.split('/');
+    let resource_type = segments.next().filter(|t| !t.is_empty())?;
+    let parts: Vec<&str> = segments.collect();
+    if parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    Some(ResourceArn {
+        region,
+        account,
+        resource_type,
+        parts,
+    })
+}
+
+/// A resource id as App Runner issues them: 32 lowercase hexadecimal digits.
+pub(crate) fn is_resource_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_the_documented_format() {
+        assert_eq!(
+            build(
+                "us-east-1",
+                "123456789012",
+                "connection",
+                &["my-github-connection", "e7656250f67242d7819feade6800f59e"]
+            ),
+            "arn:aws:apprunner:us-east-1:123456789012:connection/my-github-connection/e7656250f67242d7819feade6800f59e"
+        );
+    }
+
+    #[test]
+    fn parses_what_it_builds() {
+        let arn = build("eu-west-1", "123456789012", "connection", &["abcd", "0123"]);
+        assert_eq!(
+            parse(&arn),
+            Some(ResourceArn {
+                region: "eu-west-1",
+                account: "123456789012",
+                resource_type: "connection",
+                parts: vec!["abcd", "0123"],
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_app_runner_arn() {
+        for bad in [
+            "",
+            "arn",
+            "arn:aws:apprunner",
+            "arn:aws:s3:::bucket",
+            "arn:aws-cn:apprunner:cn-north-1:123456789012:connection/abcd/0123",
+            "arn:aws:apprunner::123456789012:connection/abcd/0123",
+            "arn:aws:apprunner:us-east-1:12345678901:connection/abcd/0123",
+            "arn:aws:apprunner:us-east-1:12345678901x:connection/abcd/0123",
+            "arn:aws:apprunner:us-east-1:123456789012:",
+            "arn:aws:apprunner:us-east-1:123456789012:/abcd",
+            "arn:aws:apprunner:us-east-1:123456789012:connection//0123",
+            "arn:aws:apprunner:us-east-1:123456789012:connection/abcd/",
+        ] {
+            assert_eq!(parse(bad), None, "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn resource_ids_are_32_lowercase_hex() {
+        assert!(is_resource_id("e7656250f67242d7819feade6800f59e"));
+        assert!(!is_resource_id("E7656250F67242D7819FEADE6800F59E"));
+        assert!(!is_resource_id("e7656250f67242d7819feade6800f59"));
+        assert!(!is_resource_id("e7656250-f672-42d7-819f-eade6800"));
+        assert!(!is_resource_id("g7656250f67242d7819feade6800f59e"));
+    }
+}
