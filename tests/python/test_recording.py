@@ -1,5 +1,6 @@
 """Every call becomes a CloudTrail record, shaped like AWS's, found through LookupEvents (issue: recording)."""
 
+import calendar
 import json
 import re
 import time
@@ -16,6 +17,12 @@ from signing import send, signed_json
 
 SEED = json.loads((Path(__file__).parent / "fixtures" / "seed_create_service_record.json").read_text())
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+UUID7 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+
+
+def v7_time(event_id):
+    """The Unix time (seconds) inside a version-7 UUID."""
+    return int(event_id.replace("-", "")[:12], 16) // 1000
 UNCHECKED = botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1})
 
 
@@ -77,7 +84,10 @@ def test_seed_create_service_record_matches_the_seed(server):
         "apprunner.amazonaws.com", "CreateService", "us-east-2")
     assert record["sourceIPAddress"] == "127.0.0.1"
     assert record["userAgent"].startswith("aws-cli/1.45.11")
-    assert UUID.match(record["requestID"]) and UUID.match(record["eventID"])
+    assert UUID.match(record["requestID"])
+    # Event ids are version-7 UUIDs minted at the event's completion: they carry its time.
+    assert UUID7.match(record["eventID"])
+    assert v7_time(record["eventID"]) == calendar.timegm(time.strptime(record["eventTime"], "%Y-%m-%dT%H:%M:%SZ"))
     assert record["readOnly"] is False
     assert record["eventType"] == "AwsApiCall" and record["managementEvent"] is True
     assert record["eventCategory"] == "Management"
@@ -152,6 +162,8 @@ def test_event_id_finds_exactly_one(server):
     event, record = record_of(server, rid, "GetCallerIdentity")
     found = lookup(server, LookupAttributes=[{"AttributeKey": "EventId", "AttributeValue": record["eventID"]}])
     assert [e["EventId"] for e in found] == [record["eventID"]]
+    for unknown in (str(uuid.uuid4()), record["eventID"][:-1] + ("0" if record["eventID"][-1] != "0" else "1"), "x"):
+        assert lookup(server, LookupAttributes=[{"AttributeKey": "EventId", "AttributeValue": unknown}]) == []
 
 
 def test_newest_first_and_time_range(server):

@@ -16,4 +16,4 @@ pub use caller::{Caller, CallerKind};
 pub use error::{ApiError, Fault};
 pub use handler::{CallContext, InvalidInput, Outcome, ResourceRef, ServiceHandler};
 pub use page_token::{PageTokens, MAX_TOKEN_LEN};
-pub use sys::{Clock, Entropy, SystemClock, SystemEntropy};
+pub use sys::{uuid_v7_millis, Clock, Entropy, SystemClock, SystemEntropy};

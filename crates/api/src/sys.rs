@@ -48,6 +48,19 @@ pub trait Entropy: Send + Sync + 'static {
             .to_string()
     }
 
+    /// A time-ordered (version 7, RFC 9562) UUID: the first 48 bits are `unix_ms`, the rest random. Event ids use
+    /// it so that an id carries the time of its event (Event history finds an event by id without an index of
+    /// random keys).
+    fn uuid_v7(&self, unix_ms: i64) -> String {
+        let mut bytes = [0u8; 10];
+        self.fill(&mut bytes);
+        let ms = u64::try_from(unix_ms).unwrap_or(0);
+        uuid::Builder::from_unix_timestamp_millis(ms, &bytes)
+            .into_uuid()
+            .hyphenated()
+            .to_string()
+    }
+
     /// `n` random characters from `alphabet` (unbiased: bytes past the largest multiple are redrawn).
     fn string_from(&self, alphabet: &[u8], n: usize) -> String {
         let limit = 256 - (256 % alphabet.len());
@@ -63,6 +76,19 @@ pub trait Entropy: Send + Sync + 'static {
         }
         out
     }
+}
+
+/// The millisecond time inside a version-7 UUID, or `None` for anything else.
+pub fn uuid_v7_millis(id: &str) -> Option<i64> {
+    let parsed = uuid::Uuid::parse_str(id).ok()?;
+    if parsed.get_version_num() != 7 {
+        return None;
+    }
+    let (secs, nanos) = parsed.get_timestamp()?.to_unix();
+    i64::try_from(secs)
+        .ok()?
+        .checked_mul(1000)?
+        .checked_add(i64::from(nanos / 1_000_000))
 }
 
 /// The operating system's CSPRNG (through aws-lc-rs).
@@ -85,6 +111,19 @@ mod tests {
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4");
         assert_ne!(id, SystemEntropy.uuid());
+    }
+
+    #[test]
+    fn v7_uuids_carry_their_time() {
+        let id = SystemEntropy.uuid_v7(1_764_028_800_123);
+        assert_eq!(&id[14..15], "7");
+        assert_eq!(super::uuid_v7_millis(&id), Some(1_764_028_800_123));
+        assert_eq!(
+            super::uuid_v7_millis(&SystemEntropy.uuid()),
+            None,
+            "a v4 id carries no time"
+        );
+        assert_eq!(super::uuid_v7_millis("not-a-uuid"), None);
     }
 
     #[test]

@@ -19,8 +19,9 @@ pub fn to_new_event(
             .unwrap_or_default()
             .to_string()
     };
+    // No EventId entry: event ids are version-7 UUIDs carrying the event's time, so Event history finds an id
+    // through the time index (an index of unique random keys would cost a random page write per event).
     let mut attrs = vec![
-        (EventAttr::EventId, text("eventID")),
         (EventAttr::EventName, text("eventName")),
         (EventAttr::EventSource, text("eventSource")),
         (

@@ -127,6 +127,15 @@ pub(crate) async fn lookup_events(
             .unwrap_or_default(),
         max
     );
+    // An event id is a version-7 UUID holding the event's time: look there, then compare ids.
+    let (attr, start_ms, end_ms) = match &attr {
+        Some((EventAttr::EventId, id)) => match trailrunner_api::uuid_v7_millis(id) {
+            Some(t) if t >= start_ms && t <= end_ms => (attr.clone(), t, t),
+            _ => return Ok(Outcome::read(json!({ "Events": [] }))),
+        },
+        _ => (attr, start_ms, end_ms),
+    };
+    let index_attr = attr.clone().filter(|(a, _)| *a != EventAttr::EventId);
     let mut before = match input.get("NextToken").and_then(Value::as_str) {
         None => None,
         Some(t) => Some(h.tokens.open_pair(&scope, t).ok_or_else(|| {
@@ -142,7 +151,7 @@ pub(crate) async fn lookup_events(
         let query = EventQuery {
             account: ctx.caller.account_id.clone(),
             region: ctx.region.clone(),
-            attr: attr.clone(),
+            attr: index_attr.clone(),
             start_ms,
             end_ms,
             before,

@@ -101,7 +101,7 @@ async fn main() -> anyhow::Result<()> {
             result,
             reported: &[],
             completed_at: ctx.now,
-            event_id: entropy.uuid(),
+            event_id: entropy.uuid_v7(time_ms),
         };
         let record = build(&facts);
         let username = trailrunner_audit::identity::username(&who);

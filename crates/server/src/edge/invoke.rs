@@ -126,7 +126,7 @@ impl Call<'_> {
             result,
             reported,
             completed_at,
-            event_id: self.state.entropy.uuid(),
+            event_id: self.state.entropy.uuid_v7(completed_at.as_millisecond()),
         };
         let built = record::build(&facts);
         let username = trailrunner_audit::identity::username(&self.ctx.caller);
