@@ -67,9 +67,9 @@ fn bench(c: &mut Criterion) {
                     completed_at: ctx.now,
                     event_id: "e1a3f623-4d24-4390-a70b-bf08a0e24669".into(),
                 };
-                let record = build(&facts);
+                let mut record = build(&facts);
                 trailrunner_audit::event::to_new_event(
-                    &record,
+                    &mut record,
                     "123456789012",
                     "us-east-2",
                     0,

@@ -6,7 +6,7 @@ use crate::{codec, resources};
 
 /// Pack `record` (built by [`crate::record::build`]) for the store.
 pub fn to_new_event(
-    record: &crate::record::Record,
+    record: &mut crate::record::Record,
     account: &str,
     region: &str,
     time_ms: i64,
@@ -53,7 +53,7 @@ pub fn to_new_event(
             attrs.push((EventAttr::ResourceName, short.to_string()));
         }
     }
-    let bytes = serde_json::to_vec(json).unwrap_or_default();
+    let bytes = crate::record::serialize(&mut record.json);
     NewEvent {
         account: account.to_string(),
         region: region.to_string(),

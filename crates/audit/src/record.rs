@@ -122,28 +122,79 @@ pub fn build(f: &CallFacts<'_>) -> Record {
         ctx.caller.account_id.clone().into(),
     );
     r.insert("eventCategory".into(), "Management".into());
-    let mut json = Value::Object(r);
-    cap(&mut json);
     Record {
-        json,
+        json: Value::Object(r),
         resources: found,
     }
 }
 
-/// Keep a record under [`MAX_RECORD_BYTES`]: the response goes first, then the request.
-fn cap(record: &mut Value) {
+/// The record as stored and delivered, within CloudTrail's size rules: `requestParameters` and
+/// `responseElements` over [`MAX_ELEMENT_BYTES`] are omitted (`null`), and a record still over
+/// [`MAX_RECORD_BYTES`] loses its response, then its request. Serialises once in the common case: a record of
+/// at most 100 KB cannot hold an element over the limit.
+pub fn serialize(record: &mut Value) -> Vec<u8> {
+    let bytes = serde_json::to_vec(record).unwrap_or_default();
+    if bytes.len() <= MAX_ELEMENT_BYTES {
+        return bytes;
+    }
+    for field in ["requestParameters", "responseElements"] {
+        let size = serde_json::to_vec(&record[field])
+            .map(|b| b.len())
+            .unwrap_or(usize::MAX);
+        if size > MAX_ELEMENT_BYTES {
+            record[field] = Value::Null;
+        }
+    }
     for field in ["responseElements", "requestParameters"] {
         let size = serde_json::to_vec(record)
             .map(|b| b.len())
             .unwrap_or(usize::MAX);
         if size <= MAX_RECORD_BYTES {
-            return;
+            break;
         }
         record[field] = Value::Null;
     }
+    serde_json::to_vec(record).unwrap_or_default()
 }
 
 /// `eventTime`: UTC, seconds, `Z`.
 pub fn event_time(at: jiff::Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn size_rules() {
+        let small = json!({"requestParameters": {"a": 1}, "responseElements": null});
+        assert_eq!(
+            serialize(&mut small.clone()),
+            serde_json::to_vec(&small).unwrap()
+        );
+        let big = "x".repeat(MAX_ELEMENT_BYTES + 1);
+        let mut over = json!({"eventName": "X", "requestParameters": {"a": big}, "responseElements": {"b": 1}});
+        let out: Value = serde_json::from_slice(&serialize(&mut over)).unwrap();
+        assert_eq!(
+            out["requestParameters"],
+            Value::Null,
+            "an element over 100 KB is omitted"
+        );
+        assert_eq!(out["responseElements"], json!({"b": 1}));
+        let half = "y".repeat(MAX_ELEMENT_BYTES - 100);
+        let mut many = json!({"requestParameters": {"a": half.clone()}, "responseElements": {"b": half.clone()},
+            "additional": half.clone()});
+        let mut huge = many.clone();
+        huge["more"] = json!("z".repeat(10 * 1024));
+        let out: Value = serde_json::from_slice(&serialize(&mut huge)).unwrap();
+        assert_eq!(
+            out["responseElements"],
+            Value::Null,
+            "the response goes first"
+        );
+        assert!(out["requestParameters"].is_object());
+        assert!(serialize(&mut many).len() <= MAX_RECORD_BYTES);
+    }
 }

@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
             completed_at: ctx.now,
             event_id: entropy.uuid_v7(time_ms),
         };
-        let record = build(&facts);
+        let mut record = build(&facts);
         let username = trailrunner_audit::identity::username(&who);
         cs.append_event(trailrunner_audit::event::to_new_event(
             &record, ACCOUNT, REGION, time_ms, &username,

@@ -128,10 +128,10 @@ impl Call<'_> {
             completed_at,
             event_id: self.state.entropy.uuid_v7(completed_at.as_millisecond()),
         };
-        let built = record::build(&facts);
+        let mut built = record::build(&facts);
         let username = trailrunner_audit::identity::username(&self.ctx.caller);
         changes.append_event(trailrunner_audit::event::to_new_event(
-            &built,
+            &mut built,
             &self.ctx.caller.account_id,
             &self.ctx.region,
             completed_at.as_millisecond(),
