@@ -106,7 +106,11 @@ async fn main() -> anyhow::Result<()> {
         let mut record = build(&facts);
         let username = trailrunner_audit::identity::username(&who);
         cs.append_event(trailrunner_audit::event::to_new_event(
-            &record, ACCOUNT, REGION, time_ms, &username,
+            &mut record,
+            ACCOUNT,
+            REGION,
+            time_ms,
+            &username,
         ));
         if cs.events.len() == BATCH || i + 1 == total {
             store.commit(std::mem::take(&mut cs)).await?;
