@@ -17,6 +17,7 @@ use trailrunner_store::{ChangeSet, Expect, ListQuery, Resource, ResourceKey};
 
 use crate::errors::{invalid_request, quota_exceeded, resource_not_found};
 use crate::handler::AppRunnerHandler;
+use crate::paging::PageRequest;
 use crate::{arn, tags};
 
 pub(crate) const CONNECTION_KIND: &str = "connection";
@@ -107,12 +108,6 @@ pub(crate) async fn list_connections(
     ctx: &CallContext,
     input: &Value,
 ) -> Result<Outcome, ApiError> {
-    let limit = input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .map_or(usize::MAX / 2, |n| {
-            usize::try_from(n).unwrap_or(usize::MAX / 2)
-        });
     let name = input.get("ConnectionName").and_then(Value::as_str);
     // Names are at least four characters, so the empty filter cannot be confused with a name.
     let scope = format!(
@@ -121,20 +116,13 @@ pub(crate) async fn list_connections(
         ctx.region,
         name.unwrap_or("")
     );
-    let after = match input.get("NextToken").and_then(Value::as_str) {
-        None => None,
-        Some(token) => Some(
-            h.tokens
-                .open(&scope, token)
-                .ok_or_else(|| invalid_request("Invalid NextToken."))?,
-        ),
-    };
+    let page = PageRequest::from_input(&h.tokens, input, scope)?;
 
     let mut rows = match name {
         Some(name) => find_by_name(h, ctx, name)
             .await?
             .into_iter()
-            .filter(|row| after.is_none_or(|a| row.seq > a))
+            .filter(|row| page.after.is_none_or(|a| row.seq > a))
             .collect(),
         None => {
             let query = ListQuery {
@@ -142,8 +130,8 @@ pub(crate) async fn list_connections(
                 region: ctx.region.clone(),
                 kind: CONNECTION_KIND.into(),
                 parent: None,
-                after_seq: after,
-                limit: limit.saturating_add(1),
+                after_seq: page.after,
+                limit: page.fetch(),
             };
             h.store
                 .list(&query)
@@ -151,12 +139,7 @@ pub(crate) async fn list_connections(
                 .map_err(|e| ApiError::internal_from("listing connections", &e))?
         }
     };
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|r| h.tokens.seal(&scope, r.seq))
-    } else {
-        None
-    };
+    let next = page.finish(&h.tokens, &mut rows);
 
     let mut summaries = Vec::with_capacity(rows.len());
     for row in &rows {

@@ -7,6 +7,7 @@ mod arn;
 mod connections;
 mod errors;
 mod handler;
+mod paging;
 mod services;
 mod tags;
 

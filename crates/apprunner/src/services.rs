@@ -4,8 +4,8 @@ use serde_json::{json, Map, Value};
 use trailrunner_api::{ApiError, CallContext, Outcome};
 use trailrunner_store::ListQuery;
 
-use crate::errors::invalid_request;
 use crate::handler::AppRunnerHandler;
+use crate::paging::PageRequest;
 
 pub(crate) const SERVICE_KIND: &str = "service";
 
@@ -27,39 +27,22 @@ pub(crate) async fn list_services(
     ctx: &CallContext,
     input: &Value,
 ) -> Result<Outcome, ApiError> {
-    let max = input
-        .get("MaxResults")
-        .and_then(Value::as_u64)
-        .map(|n| n as usize);
     let scope = format!("ListServices|{}|{}", ctx.caller.account_id, ctx.region);
-    let after = match input.get("NextToken").and_then(Value::as_str) {
-        None => None,
-        Some(token) => Some(
-            h.tokens
-                .open(&scope, token)
-                .ok_or_else(|| invalid_request("Invalid NextToken."))?,
-        ),
-    };
-    let limit = max.unwrap_or(usize::MAX / 2);
+    let page = PageRequest::from_input(&h.tokens, input, scope)?;
     let query = ListQuery {
         account: ctx.caller.account_id.clone(),
         region: ctx.region.clone(),
         kind: SERVICE_KIND.into(),
         parent: None,
-        after_seq: after,
-        limit: limit.saturating_add(1),
+        after_seq: page.after,
+        limit: page.fetch(),
     };
     let mut rows = h
         .store
         .list(&query)
         .await
         .map_err(|e| ApiError::internal_from("listing services", &e))?;
-    let next = if rows.len() > limit {
-        rows.truncate(limit);
-        rows.last().map(|r| h.tokens.seal(&scope, r.seq))
-    } else {
-        None
-    };
+    let next = page.finish(&h.tokens, &mut rows);
     let mut summaries = Vec::with_capacity(rows.len());
     for row in rows {
         let doc: Value = serde_json::from_str(&row.doc)

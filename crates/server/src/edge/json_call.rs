@@ -6,11 +6,11 @@ use bytes::Bytes;
 use http::Response;
 use hyper::body::Incoming;
 use serde_json::Value;
-use trailrunner_api::{ApiError, CallContext};
+use trailrunner_api::ApiError;
 use trailrunner_wire::{json, render, Protocol};
 
 use super::invoke::Call;
-use super::{auth, body, unknown_operation, user_agent};
+use super::{auth, body, unknown_operation};
 use crate::state::AppState;
 
 #[allow(clippy::too_many_arguments)]
@@ -33,14 +33,7 @@ pub(crate) async fn run(
         // Without a mounted service there is no event source to record under.
         let mounted =
             mounted.ok_or_else(|| unknown_operation(&format!("{target_prefix}.{operation}")))?;
-        let ctx = CallContext {
-            request_id: request_id.to_string(),
-            caller: who.caller,
-            region: who.region,
-            source_ip: super::source_ip(state, peer.ip(), &parts.headers),
-            user_agent: user_agent(&parts.headers),
-            now,
-        };
+        let ctx = super::call_context(state, request_id, peer, now, parts, who);
         let op = mounted.model.operation(operation);
         let call = Call {
             state,

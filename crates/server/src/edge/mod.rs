@@ -77,6 +77,25 @@ pub(crate) fn user_agent(headers: &http::HeaderMap) -> String {
     ua
 }
 
+/// What a service is told about an authenticated call.
+pub(crate) fn call_context(
+    state: &AppState,
+    request_id: &str,
+    peer: SocketAddr,
+    now: jiff::Timestamp,
+    parts: &http::request::Parts,
+    who: auth::Authenticated,
+) -> trailrunner_api::CallContext {
+    trailrunner_api::CallContext {
+        request_id: request_id.to_string(),
+        caller: who.caller,
+        region: who.region,
+        source_ip: source_ip(state, peer.ip(), &parts.headers),
+        user_agent: user_agent(&parts.headers),
+        now,
+    }
+}
+
 /// The caller's address as CloudTrail records it: the TCP peer, unless the peer is a trusted proxy, in which case
 /// `X-Forwarded-For` is walked from the right past trusted proxies to the first address they did not add.
 pub(crate) fn source_ip(

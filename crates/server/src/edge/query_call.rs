@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use bytes::Bytes;
 use http::Response;
 use hyper::body::Incoming;
-use trailrunner_api::{ApiError, CallContext};
+use trailrunner_api::ApiError;
 use trailrunner_wire::protocol::Family;
 use trailrunner_wire::{query, query_input, render, Protocol};
 
 use super::invoke::Call;
-use super::{auth, body, user_agent};
+use super::{auth, body};
 use crate::state::AppState;
 
 /// Errors raised before the service is known are rendered with STS's namespace.
@@ -40,14 +40,7 @@ pub(crate) async fn run(
             )
         })?;
         protocol = mounted.protocol;
-        let ctx = CallContext {
-            request_id: request_id.to_string(),
-            caller: who.caller,
-            region: who.region,
-            source_ip: super::source_ip(state, peer.ip(), &parts.headers),
-            user_agent: user_agent(&parts.headers),
-            now,
-        };
+        let ctx = super::call_context(state, request_id, peer, now, parts, who);
         let request = query::decode(parts.uri.query(), &body)?;
         let op = mounted.model.operation(&request.action);
         let call = Call {
