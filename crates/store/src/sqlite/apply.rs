@@ -1,6 +1,6 @@
 //! Applying one change set inside a savepoint.
 
-use rusqlite::{params, OptionalExtension, Savepoint};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::{attr_hash, Change, ChangeSet, Expect, NewEvent, ResourceKey};
 
@@ -15,7 +15,7 @@ impl From<rusqlite::Error> for ApplyError {
     }
 }
 
-pub(super) fn apply(sp: &mut Savepoint<'_>, changes: &ChangeSet) -> Result<(), ApplyError> {
+pub(super) fn apply(sp: &Connection, changes: &ChangeSet) -> Result<(), ApplyError> {
     for change in &changes.changes {
         match change {
             Change::Put {
@@ -33,7 +33,7 @@ pub(super) fn apply(sp: &mut Savepoint<'_>, changes: &ChangeSet) -> Result<(), A
     Ok(())
 }
 
-fn append_event(sp: &mut Savepoint<'_>, event: &NewEvent) -> Result<(), rusqlite::Error> {
+fn append_event(sp: &Connection, event: &NewEvent) -> Result<(), rusqlite::Error> {
     let hashes: Vec<i64> = event
         .attrs
         .iter()
@@ -64,7 +64,7 @@ fn append_event(sp: &mut Savepoint<'_>, event: &NewEvent) -> Result<(), rusqlite
 /// Events are visited in insertion order, which follows time up to the small reordering of one group commit, and
 /// the scan stops at the first event that is not yet due, so expiry never reads more than it deletes.
 pub(super) fn expire_events(
-    sp: &mut Savepoint<'_>,
+    sp: &Connection,
     cutoff_ms: i64,
     limit: usize,
 ) -> Result<u64, rusqlite::Error> {
@@ -97,7 +97,7 @@ pub(super) fn expire_events(
     Ok(due.len() as u64)
 }
 
-fn current_version(sp: &Savepoint<'_>, key: &ResourceKey) -> Result<Option<i64>, rusqlite::Error> {
+fn current_version(sp: &Connection, key: &ResourceKey) -> Result<Option<i64>, rusqlite::Error> {
     let mut stmt = sp.prepare_cached(
         "SELECT version FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4",
     )?;
@@ -124,7 +124,7 @@ fn check(key: &ResourceKey, expect: Expect, current: Option<i64>) -> Result<(), 
 }
 
 fn put(
-    sp: &mut Savepoint<'_>,
+    sp: &Connection,
     key: &ResourceKey,
     parent: Option<&str>,
     doc: &str,
@@ -166,7 +166,7 @@ fn put(
     Ok(())
 }
 
-fn delete(sp: &mut Savepoint<'_>, key: &ResourceKey, expect: Expect) -> Result<(), ApplyError> {
+fn delete(sp: &Connection, key: &ResourceKey, expect: Expect) -> Result<(), ApplyError> {
     let current = current_version(sp, key)?;
     check(key, expect, current)?;
     let mut stmt = sp.prepare_cached(

@@ -188,8 +188,14 @@ async fn connection(
     Ok(out)
 }
 
-/// Read one response: status and body. `buf` is reused across calls; a response larger than it is an error.
-async fn read_response(stream: &mut TcpStream, buf: &mut [u8]) -> anyhow::Result<(u16, Vec<u8>)> {
+/// The largest response the generator reads.
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Read one response: status and body. `buf` is reused across calls and grows to the largest response.
+async fn read_response(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> anyhow::Result<(u16, Vec<u8>)> {
     let mut filled = 0;
     loop {
         let n = stream.read(&mut buf[filled..]).await?;
@@ -214,8 +220,11 @@ async fn read_response(stream: &mut TcpStream, buf: &mut [u8]) -> anyhow::Result
                 })
                 .context("response without Content-Length")?;
             let total = head_len + length;
+            if total > MAX_RESPONSE_BYTES {
+                bail!("response of {total} bytes is larger than {MAX_RESPONSE_BYTES}");
+            }
             if total > buf.len() {
-                bail!("response of {total} bytes is larger than the client's buffer");
+                buf.resize(total, 0);
             }
             while filled < total {
                 let n = stream.read(&mut buf[filled..total]).await?;
