@@ -18,6 +18,7 @@ use crate::state::AppState;
 const MAX_ATTEMPTS: u32 = 5;
 
 /// One authenticated call to a mounted service.
+#[cfg_attr(feature = "noop-recorder", allow(dead_code))]
 pub(crate) struct Call<'a> {
     pub(crate) state: &'a AppState,
     pub(crate) mounted: &'a Mounted,
