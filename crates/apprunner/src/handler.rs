@@ -8,6 +8,9 @@ use trailrunner_api::{
 };
 use trailrunner_store::SharedStore;
 
+use crate::auto_scaling;
+use crate::observability;
+use crate::vpc_connectors;
 use crate::{connections, errors, services};
 
 /// The operations built so far (the compatibility table in the docs is generated from this).
@@ -16,6 +19,20 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteConnection",
     "ListConnections",
     "ListServices",
+    "CreateAutoScalingConfiguration",
+    "DeleteAutoScalingConfiguration",
+    "DescribeAutoScalingConfiguration",
+    "ListAutoScalingConfigurations",
+    "ListServicesForAutoScalingConfiguration",
+    "UpdateDefaultAutoScalingConfiguration",
+    "CreateObservabilityConfiguration",
+    "DeleteObservabilityConfiguration",
+    "DescribeObservabilityConfiguration",
+    "ListObservabilityConfigurations",
+    "CreateVpcConnector",
+    "DeleteVpcConnector",
+    "DescribeVpcConnector",
+    "ListVpcConnectors",
 ];
 
 pub struct AppRunnerHandler {
@@ -56,6 +73,34 @@ impl ServiceHandler for AppRunnerHandler {
             "DeleteConnection" => connections::delete_connection(self, ctx, input).await,
             "ListConnections" => connections::list_connections(self, ctx, input).await,
             "ListServices" => services::list_services(self, ctx, input).await,
+            "CreateAutoScalingConfiguration" => auto_scaling::create(self, ctx, input).await,
+            "DeleteAutoScalingConfiguration" => auto_scaling::delete(self, ctx, input).await,
+            "DescribeAutoScalingConfiguration" => auto_scaling::describe(self, ctx, input).await,
+            "ListAutoScalingConfigurations" => auto_scaling::list(self, ctx, input).await,
+            "ListServicesForAutoScalingConfiguration" => {
+                auto_scaling::list_services(self, ctx, input).await
+            }
+            "UpdateDefaultAutoScalingConfiguration" => {
+                auto_scaling::update_default(self, ctx, input).await
+            }
+            "CreateObservabilityConfiguration" => {
+                observability::create_observability_configuration(self, ctx, input).await
+            }
+            "DeleteObservabilityConfiguration" => {
+                observability::delete_observability_configuration(self, ctx, input).await
+            }
+            "DescribeObservabilityConfiguration" => {
+                observability::describe_observability_configuration(self, ctx, input).await
+            }
+            "ListObservabilityConfigurations" => {
+                observability::list_observability_configurations(self, ctx, input).await
+            }
+            "CreateVpcConnector" => vpc_connectors::create_vpc_connector(self, ctx, input).await,
+            "DeleteVpcConnector" => vpc_connectors::delete_vpc_connector(self, ctx, input).await,
+            "DescribeVpcConnector" => {
+                vpc_connectors::describe_vpc_connector(self, ctx, input).await
+            }
+            "ListVpcConnectors" => vpc_connectors::list_vpc_connectors(self, ctx, input).await,
             other => Err(ApiError::not_implemented(other)),
         }
     }

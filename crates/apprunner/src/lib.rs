@@ -4,11 +4,15 @@
 //! yet answer an explicit `NotImplementedException` (HTTP 501) — never a fake success.
 
 mod arn;
+mod auto_scaling;
 mod connections;
 mod errors;
 mod handler;
+mod observability;
 mod paging;
 mod services;
+mod store_rows;
 mod tags;
+mod vpc_connectors;
 
 pub use handler::{AppRunnerHandler, IMPLEMENTED};

@@ -59,3 +59,10 @@ impl PageRequest {
         rows.last().map(|r| tokens.seal(&self.scope, r.seq))
     }
 }
+
+impl PageRequest {
+    /// The token for a page that ends at `seq`, for lists that are cut to the page by the caller.
+    pub(crate) fn seal(&self, tokens: &PageTokens, seq: i64) -> String {
+        tokens.seal(&self.scope, seq)
+    }
+}

@@ -1,0 +1,163 @@
+//! Row helpers shared by the observability-configuration and VPC-connector families: keys, reads, quota slots,
+//! and lists that skip rows a filter rejects (deleted revisions) without breaking pagination.
+
+use serde_json::Value;
+use trailrunner_api::{ApiError, CallContext, ResourceRef};
+use trailrunner_store::{ListQuery, Resource, ResourceKey};
+
+use crate::errors::{invalid_request, quota_exceeded};
+use crate::handler::AppRunnerHandler;
+use crate::paging::PageRequest;
+
+/// How many rows one store read takes while a filtered list looks for matching rows.
+const SCAN_BATCH: usize = 200;
+
+pub(crate) fn key(ctx: &CallContext, kind: &str, id: &str) -> ResourceKey {
+    ResourceKey::new(
+        ctx.caller.account_id.as_str(),
+        ctx.region.as_str(),
+        kind,
+        id,
+    )
+}
+
+pub(crate) async fn read(
+    h: &AppRunnerHandler,
+    key: &ResourceKey,
+) -> Result<Option<Resource>, ApiError> {
+    h.store
+        .get(key)
+        .await
+        .map_err(|e| ApiError::internal_from("reading an App Runner resource", &e))
+}
+
+pub(crate) fn document(row: &Resource) -> Result<Value, ApiError> {
+    serde_json::from_str(&row.doc)
+        .map_err(|e| ApiError::internal_from("reading a stored App Runner resource", &e))
+}
+
+pub(crate) fn required_str<'a>(input: &'a Value, member: &str) -> Result<&'a str, ApiError> {
+    input
+        .get(member)
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid_request(format!("{member} is required.")))
+}
+
+/// Epoch seconds with milliseconds, the awsJson form of a timestamp.
+pub(crate) fn epoch_seconds(millis: i64) -> f64 {
+    millis as f64 / 1000.0
+}
+
+pub(crate) fn resource_ref(ctx: &CallContext, resource_type: &str, arn: &str) -> ResourceRef {
+    ResourceRef {
+        arn: arn.to_owned(),
+        account_id: ctx.caller.account_id.clone(),
+        resource_type: resource_type.into(),
+    }
+}
+
+/// A free slot of `slot_kind` (`0 … quota - 1`), chosen at random among the free ones; the caller claims it with
+/// `Expect::Absent`, so concurrent creates cannot overshoot the quota. `ServiceQuotaExceededException` with
+/// `message` when none is left.
+pub(crate) async fn claim_slot(
+    h: &AppRunnerHandler,
+    ctx: &CallContext,
+    slot_kind: &str,
+    quota: usize,
+    message: &str,
+) -> Result<usize, ApiError> {
+    let query = ListQuery {
+        account: ctx.caller.account_id.clone(),
+        region: ctx.region.clone(),
+        kind: slot_kind.into(),
+        parent: None,
+        after_seq: None,
+        limit: quota,
+    };
+    let taken = h
+        .store
+        .list(&query)
+        .await
+        .map_err(|e| ApiError::internal_from("listing quota slots", &e))?;
+    let free: Vec<usize> = (0..quota)
+        .filter(|slot| !taken.iter().any(|row| row.key.id == slot.to_string()))
+        .collect();
+    if taken.len() >= quota || free.is_empty() {
+        return Err(quota_exceeded(message));
+    }
+    let mut random = [0u8; 8];
+    h.entropy.fill(&mut random);
+    let pick = usize::try_from(u64::from_le_bytes(random) % free.len() as u64).unwrap_or(0);
+    Ok(free[pick])
+}
+
+/// One page of the rows of `kind` (optionally with `parent`) that `keep` accepts, in insertion order, continuing
+/// after the page's token. Rows are read in batches until the page (plus one row, to know whether another page
+/// follows) is full or the kind is exhausted; the caller cuts it with [`PageRequest::finish`], whose token is the
+/// last returned row's `seq`, so rejected rows never cause gaps or duplicates.
+pub(crate) async fn filtered_page<F>(
+    h: &AppRunnerHandler,
+    ctx: &CallContext,
+    kind: &str,
+    parent: Option<&str>,
+    page: &PageRequest,
+    mut keep: F,
+) -> Result<Vec<Resource>, ApiError>
+where
+    F: FnMut(&Resource) -> Result<bool, ApiError>,
+{
+    let wanted = page.fetch();
+    let mut out = Vec::new();
+    let mut after = page.after;
+    loop {
+        let query = ListQuery {
+            account: ctx.caller.account_id.clone(),
+            region: ctx.region.clone(),
+            kind: kind.into(),
+            parent: parent.map(str::to_owned),
+            after_seq: after,
+            limit: SCAN_BATCH,
+        };
+        let rows = h
+            .store
+            .list(&query)
+            .await
+            .map_err(|e| ApiError::internal_from("listing App Runner resources", &e))?;
+        let exhausted = rows.len() < SCAN_BATCH;
+        for row in rows {
+            after = Some(row.seq);
+            if keep(&row)? {
+                out.push(row);
+                if out.len() >= wanted {
+                    return Ok(out);
+                }
+            }
+        }
+        if exhausted {
+            return Ok(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_keep_milliseconds() {
+        assert_eq!(
+            serde_json::json!(epoch_seconds(1_700_000_000_123)).to_string(),
+            "1700000000.123"
+        );
+    }
+
+    #[test]
+    fn required_members_are_invalid_requests_when_missing() {
+        let input = serde_json::json!({"A": "x", "B": 3});
+        assert_eq!(required_str(&input, "A"), Ok("x"));
+        for member in ["B", "C"] {
+            let err = required_str(&input, member).expect_err("accepted");
+            assert_eq!(err.code, "InvalidRequestException");
+        }
+    }
+}
