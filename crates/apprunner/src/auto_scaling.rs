@@ -19,15 +19,15 @@ use trailrunner_store::{ListQuery, Resource};
 mod state;
 
 use self::state::{
-    default_of, ensure_region, epoch_seconds, name_row, parse_doc, parse_target, resolve,
-    revision_id, set_default, NameRow, Target, Tx, ARN_RESOURCE_TYPE, ASC_KIND,
-    DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, DEFAULT_NAME, NAME_KIND,
-    SLOT_KIND,
+    default_of, ensure_region, name_row, parse_doc, parse_target, resolve, revision_id,
+    set_default, NameRow, Target, Tx, ARN_RESOURCE_TYPE, ASC_KIND, DEFAULT_MAX_CONCURRENCY,
+    DEFAULT_MAX_SIZE, DEFAULT_MIN_SIZE, DEFAULT_NAME, NAME_KIND, SLOT_KIND,
 };
 use crate::errors::{invalid_request, quota_exceeded, resource_not_found};
 use crate::handler::AppRunnerHandler;
 use crate::paging::PageRequest;
 use crate::services::SERVICE_KIND;
+use crate::store_rows::epoch_seconds;
 use crate::{arn, tags};
 
 const RESOURCE_TYPE: &str = "AWS::AppRunner::AutoScalingConfiguration";

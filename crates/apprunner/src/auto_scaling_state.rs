@@ -166,11 +166,6 @@ pub(crate) fn revision_id(name: &str, revision: u64) -> String {
     format!("{name}/{revision}")
 }
 
-/// Epoch seconds with milliseconds, the awsJson form of a timestamp.
-pub(crate) fn epoch_seconds(millis: i64) -> f64 {
-    millis as f64 / 1000.0
-}
-
 /// The per-name index row.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct NameRow {
@@ -262,7 +257,7 @@ pub(crate) async fn ensure_region(tx: &mut Tx<'_>) -> Result<bool, ApiError> {
         "MaxConcurrency": DEFAULT_MAX_CONCURRENCY,
         "MinSize": DEFAULT_MIN_SIZE,
         "MaxSize": DEFAULT_MAX_SIZE,
-        "CreatedAt": epoch_seconds(tx.ctx.now.as_millisecond()),
+        "CreatedAt": crate::store_rows::epoch_seconds(tx.ctx.now.as_millisecond()),
         "Tags": [],
     });
     tx.put(
@@ -316,11 +311,11 @@ pub(crate) fn parse_target(input: &str, region: &str, account: &str) -> Result<T
         [name] if is_name(name) => Target::Name((*name).to_owned()),
         [name, rev] if is_name(name) => Target::Revision(
             (*name).to_owned(),
-            parse_revision(rev).ok_or_else(malformed)?,
+            arn::parse_revision(rev).ok_or_else(malformed)?,
         ),
         [name, rev, id] if is_name(name) && arn::is_resource_id(id) => Target::Full(
             (*name).to_owned(),
-            parse_revision(rev).ok_or_else(malformed)?,
+            arn::parse_revision(rev).ok_or_else(malformed)?,
             (*id).to_owned(),
         ),
         _ => return Err(malformed()),
@@ -331,14 +326,6 @@ pub(crate) fn parse_target(input: &str, region: &str, account: &str) -> Result<T
         )));
     }
     Ok(target)
-}
-
-/// A revision number as it appears in an ARN: a positive decimal integer without sign or leading zero.
-pub(crate) fn parse_revision(text: &str) -> Option<u64> {
-    if text.is_empty() || text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok().filter(|r| *r >= 1)
 }
 
 /// The model's `AutoScalingConfigurationName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`.

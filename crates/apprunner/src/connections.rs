@@ -12,12 +12,15 @@
 //! A connection and its two index rows are created together and deleted together (`Expect::Version`).
 
 use serde_json::{json, Map, Value};
-use trailrunner_api::{ApiError, CallContext, Outcome, ResourceRef};
-use trailrunner_store::{ChangeSet, Expect, ListQuery, Resource, ResourceKey};
+use trailrunner_api::{ApiError, CallContext, Outcome};
+use trailrunner_store::{ChangeSet, Expect, ListQuery, Resource};
 
-use crate::errors::{invalid_request, quota_exceeded, resource_not_found};
+use crate::errors::{invalid_request, resource_not_found};
 use crate::handler::AppRunnerHandler;
 use crate::paging::PageRequest;
+use crate::store_rows::{
+    claim_slot, document, epoch_seconds, key, read, required_str, resource_ref,
+};
 use crate::{arn, tags};
 
 pub(crate) const CONNECTION_KIND: &str = "connection";
@@ -55,7 +58,7 @@ pub(crate) async fn create_connection(
             "A connection named {name} already exists in this account and region."
         )));
     }
-    let slot = claim_slot(h, ctx).await?;
+    let slot = claim_slot(h, ctx, SLOT_KIND, CONNECTION_QUOTA, &quota_message()).await?;
 
     let id = h.entropy.uuid().replace('-', "");
     let arn = arn::build(
@@ -97,7 +100,7 @@ pub(crate) async fn create_connection(
     Ok(Outcome {
         output: json!({ "Connection": connection }),
         changes,
-        resources: vec![resource_ref(ctx, &arn)],
+        resources: vec![resource_ref(ctx, RESOURCE_TYPE, &arn)],
     })
 }
 
@@ -199,38 +202,15 @@ pub(crate) async fn delete_connection(
     Ok(Outcome {
         output: json!({ "Connection": connection }),
         changes,
-        resources: vec![resource_ref(ctx, arn)],
+        resources: vec![resource_ref(ctx, RESOURCE_TYPE, arn)],
     })
 }
 
-/// A free quota slot, chosen at random among the free ones; `ServiceQuotaExceededException` when none is left.
-async fn claim_slot(h: &AppRunnerHandler, ctx: &CallContext) -> Result<usize, ApiError> {
-    let query = ListQuery {
-        account: ctx.caller.account_id.clone(),
-        region: ctx.region.clone(),
-        kind: SLOT_KIND.into(),
-        parent: None,
-        after_seq: None,
-        limit: CONNECTION_QUOTA,
-    };
-    let taken = h
-        .store
-        .list(&query)
-        .await
-        .map_err(|e| ApiError::internal_from("listing connection slots", &e))?;
-    let free: Vec<usize> = (0..CONNECTION_QUOTA)
-        .filter(|slot| !taken.iter().any(|row| row.key.id == slot.to_string()))
-        .collect();
-    if taken.len() >= CONNECTION_QUOTA || free.is_empty() {
-        return Err(quota_exceeded(format!(
-            "You have reached the quota of {CONNECTION_QUOTA} connections in this account and region. \
-             Delete a connection before creating another."
-        )));
-    }
-    let mut random = [0u8; 8];
-    h.entropy.fill(&mut random);
-    let pick = usize::try_from(u64::from_le_bytes(random) % free.len() as u64).unwrap_or(0);
-    Ok(free[pick])
+fn quota_message() -> String {
+    format!(
+        "You have reached the quota of {CONNECTION_QUOTA} connections in this account and region. \
+         Delete a connection before creating another."
+    )
 }
 
 /// The connection named `name`, through its name index row.
@@ -274,11 +254,6 @@ fn is_connection_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
 }
 
-/// Epoch seconds with milliseconds, the awsJson form of a timestamp.
-fn epoch_seconds(millis: i64) -> f64 {
-    millis as f64 / 1000.0
-}
-
 /// The `Connection` members of a stored document (drops what is kept only for other operations, like `Tags`).
 fn public_members(doc: &Value) -> Value {
     let mut out = Map::new();
@@ -288,42 +263,6 @@ fn public_members(doc: &Value) -> Value {
         }
     }
     Value::Object(out)
-}
-
-fn required_str<'a>(input: &'a Value, member: &str) -> Result<&'a str, ApiError> {
-    input
-        .get(member)
-        .and_then(Value::as_str)
-        .ok_or_else(|| invalid_request(format!("{member} is required.")))
-}
-
-fn key(ctx: &CallContext, kind: &str, id: &str) -> ResourceKey {
-    ResourceKey::new(
-        ctx.caller.account_id.as_str(),
-        ctx.region.as_str(),
-        kind,
-        id,
-    )
-}
-
-async fn read(h: &AppRunnerHandler, key: &ResourceKey) -> Result<Option<Resource>, ApiError> {
-    h.store
-        .get(key)
-        .await
-        .map_err(|e| ApiError::internal_from("reading a connection", &e))
-}
-
-fn document(row: &Resource) -> Result<Value, ApiError> {
-    serde_json::from_str(&row.doc)
-        .map_err(|e| ApiError::internal_from("reading a stored connection", &e))
-}
-
-fn resource_ref(ctx: &CallContext, arn: &str) -> ResourceRef {
-    ResourceRef {
-        arn: arn.to_owned(),
-        account_id: ctx.caller.account_id.clone(),
-        resource_type: RESOURCE_TYPE.into(),
-    }
 }
 
 #[cfg(test)]

@@ -426,20 +426,12 @@ fn parse_target<'a>(given: &'a str, region: &str, account: &str) -> Result<Targe
     }
     let revision = match revision {
         None => None,
-        Some(text) => Some(parse_revision(text).ok_or(ArnProblem::Malformed)?),
+        Some(text) => Some(arn::parse_revision(text).ok_or(ArnProblem::Malformed)?),
     };
     if parsed.region != region || parsed.account != account {
         return Err(ArnProblem::Elsewhere);
     }
     Ok(Target { name, revision, id })
-}
-
-/// A revision as it appears in an ARN: a positive decimal integer without leading zeros.
-fn parse_revision(text: &str) -> Option<u64> {
-    if text.is_empty() || text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
 }
 
 /// The model's `ObservabilityConfigurationName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`.
