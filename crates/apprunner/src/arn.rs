@@ -53,6 +53,16 @@ pub(crate) fn is_resource_id(id: &str) -> bool {
     id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// An App Runner resource name as the model patterns define them: `[A-Za-z0-9][A-Za-z0-9\-_]{3,max-1}`.
+pub(crate) fn is_resource_name(name: &str, max: usize) -> bool {
+    let bytes = name.as_bytes();
+    (4..=max).contains(&bytes.len())
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[1..]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+}
+
 /// A revision number in an ARN: a positive decimal without leading zeros.
 pub(crate) fn parse_revision(text: &str) -> Option<u64> {
     if text.is_empty() || text.starts_with('0') || !text.bytes().all(|b| b.is_ascii_digit()) {

@@ -330,12 +330,7 @@ pub(crate) fn parse_target(input: &str, region: &str, account: &str) -> Result<T
 
 /// The model's `AutoScalingConfigurationName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`.
 pub(crate) fn is_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    (4..=32).contains(&bytes.len())
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes[1..]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    arn::is_resource_name(name, 32)
 }
 
 /// Which revision a target picks, given the name's index: a `…/<name>` ARN means the latest ACTIVE revision.

@@ -11,7 +11,7 @@
 //!
 //! A connection and its two index rows are created together and deleted together (`Expect::Version`).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use trailrunner_api::{ApiError, CallContext, Outcome};
 use trailrunner_store::{ChangeSet, Expect, ListQuery, Resource};
 
@@ -19,13 +19,20 @@ use crate::errors::{invalid_request, resource_not_found};
 use crate::handler::AppRunnerHandler;
 use crate::paging::PageRequest;
 use crate::store_rows::{
-    claim_slot, document, epoch_seconds, key, read, required_str, resource_ref,
+    claim_slot, document, epoch_seconds, key, put_named, read, required_str, resource_ref,
+    NamedKinds,
 };
 use crate::{arn, tags};
 
 pub(crate) const CONNECTION_KIND: &str = "connection";
 const NAME_KIND: &str = "connection-name";
 const SLOT_KIND: &str = "connection-slot";
+const ROWS: NamedKinds = NamedKinds {
+    resource: CONNECTION_KIND,
+    name: NAME_KIND,
+    slot: SLOT_KIND,
+    arn_member: "ConnectionArn",
+};
 const ARN_RESOURCE_TYPE: &str = "connection";
 const RESOURCE_TYPE: &str = "AWS::AppRunner::Connection";
 
@@ -78,25 +85,7 @@ pub(crate) async fn create_connection(
     stored["Tags"] = Value::Array(tags);
 
     let mut changes = ChangeSet::new();
-    changes
-        .put(
-            key(ctx, CONNECTION_KIND, &arn),
-            None,
-            stored.to_string(),
-            Expect::Absent,
-        )
-        .put(
-            name_key,
-            None,
-            json!({ "ConnectionArn": arn, "Slot": slot }).to_string(),
-            Expect::Absent,
-        )
-        .put(
-            key(ctx, SLOT_KIND, &slot.to_string()),
-            None,
-            json!({ "ConnectionArn": arn }).to_string(),
-            Expect::Absent,
-        );
+    put_named(&mut changes, ctx, &ROWS, name, &arn, slot, &stored);
     Ok(Outcome {
         output: json!({ "Connection": connection }),
         changes,
@@ -246,23 +235,12 @@ fn is_connection_arn_in(arn: &str, region: &str, account: &str) -> bool {
 
 /// The model's `ConnectionName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`.
 fn is_connection_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    (4..=32).contains(&bytes.len())
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes[1..]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    arn::is_resource_name(name, 32)
 }
 
 /// The `Connection` members of a stored document (drops what is kept only for other operations, like `Tags`).
 fn public_members(doc: &Value) -> Value {
-    let mut out = Map::new();
-    for member in MEMBERS {
-        if let Some(v) = doc.get(member) {
-            out.insert(member.into(), v.clone());
-        }
-    }
-    Value::Object(out)
+    crate::store_rows::members_of(doc, &MEMBERS)
 }
 
 #[cfg(test)]

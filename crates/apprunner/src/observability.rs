@@ -436,12 +436,7 @@ fn parse_target<'a>(given: &'a str, region: &str, account: &str) -> Result<Targe
 
 /// The model's `ObservabilityConfigurationName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`.
 fn is_config_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    (4..=32).contains(&bytes.len())
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes[1..]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    arn::is_resource_name(name, 32)
 }
 
 /// The stored `TraceConfiguration`: `{"Vendor": "AWSXRAY"}` (the model checked the enum; a hand-made request

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use trailrunner_api::{ApiError, CallContext, ResourceRef};
-use trailrunner_store::{ListQuery, Resource, ResourceKey};
+use trailrunner_store::{ChangeSet, Expect, ListQuery, Resource, ResourceKey};
 
 use crate::errors::{invalid_request, quota_exceeded};
 use crate::handler::AppRunnerHandler;
@@ -34,6 +34,67 @@ pub(crate) async fn read(
 pub(crate) fn document(row: &Resource) -> Result<Value, ApiError> {
     serde_json::from_str(&row.doc)
         .map_err(|e| ApiError::internal_from("reading a stored App Runner resource", &e))
+}
+
+/// Where a uniquely named, quota-counted resource family keeps its rows.
+pub(crate) struct NamedKinds {
+    /// The resource rows, keyed by ARN.
+    pub(crate) resource: &'static str,
+    /// One row per name in use, pointing at the ARN and the slot it holds.
+    pub(crate) name: &'static str,
+    /// The quota slots.
+    pub(crate) slot: &'static str,
+    /// The wire member holding the ARN (`ConnectionArn`).
+    pub(crate) arn_member: &'static str,
+}
+
+/// Add the rows that create such a resource: the resource, its name row and its quota slot, each with
+/// `Expect::Absent`, so a concurrent create of the same name or slot makes one of the two change sets lose (its
+/// call re-runs and sees the winner).
+pub(crate) fn put_named(
+    changes: &mut ChangeSet,
+    ctx: &CallContext,
+    kinds: &NamedKinds,
+    name: &str,
+    arn: &str,
+    slot: usize,
+    stored: &Value,
+) {
+    let mut name_row = serde_json::Map::new();
+    name_row.insert(kinds.arn_member.into(), arn.into());
+    name_row.insert("Slot".into(), slot.into());
+    let mut slot_row = serde_json::Map::new();
+    slot_row.insert(kinds.arn_member.into(), arn.into());
+    changes
+        .put(
+            key(ctx, kinds.resource, arn),
+            None,
+            stored.to_string(),
+            Expect::Absent,
+        )
+        .put(
+            key(ctx, kinds.name, name),
+            None,
+            Value::Object(name_row).to_string(),
+            Expect::Absent,
+        )
+        .put(
+            key(ctx, kinds.slot, &slot.to_string()),
+            None,
+            Value::Object(slot_row).to_string(),
+            Expect::Absent,
+        );
+}
+
+/// The wire members of a stored document (drops what is kept only for other operations, like `Tags`).
+pub(crate) fn members_of(doc: &Value, members: &[&str]) -> Value {
+    let mut out = serde_json::Map::new();
+    for member in members {
+        if let Some(v) = doc.get(*member) {
+            out.insert((*member).to_owned(), v.clone());
+        }
+    }
+    Value::Object(out)
 }
 
 pub(crate) fn required_str<'a>(input: &'a Value, member: &str) -> Result<&'a str, ApiError> {

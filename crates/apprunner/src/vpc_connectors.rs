@@ -12,7 +12,7 @@
 //! App Runner supports one revision per name, so `VpcConnectorRevision` is always 1; a name freed by a delete can
 //! be used again, and the new connector gets a new id.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use trailrunner_api::{ApiError, CallContext, Outcome};
 use trailrunner_store::{ChangeSet, Expect};
 
@@ -20,13 +20,20 @@ use crate::errors::{invalid_request, resource_not_found};
 use crate::handler::AppRunnerHandler;
 use crate::paging::PageRequest;
 use crate::store_rows::{
-    claim_slot, document, epoch_seconds, filtered_page, key, read, required_str, resource_ref,
+    claim_slot, document, epoch_seconds, filtered_page, key, put_named, read, required_str,
+    resource_ref, NamedKinds,
 };
 use crate::{arn, tags};
 
 const CONNECTOR_KIND: &str = "vpc-connector";
 const NAME_KIND: &str = "vpc-connector-name";
 const SLOT_KIND: &str = "vpc-connector-slot";
+const ROWS: NamedKinds = NamedKinds {
+    resource: CONNECTOR_KIND,
+    name: NAME_KIND,
+    slot: SLOT_KIND,
+    arn_member: "VpcConnectorArn",
+};
 const ARN_RESOURCE_TYPE: &str = "vpcconnector";
 const RESOURCE_TYPE: &str = "AWS::AppRunner::VpcConnector";
 /// The only revision App Runner issues.
@@ -97,25 +104,7 @@ pub(crate) async fn create_vpc_connector(
     stored["Tags"] = Value::Array(tags);
 
     let mut changes = ChangeSet::new();
-    changes
-        .put(
-            key(ctx, CONNECTOR_KIND, &arn),
-            None,
-            stored.to_string(),
-            Expect::Absent,
-        )
-        .put(
-            name_key,
-            None,
-            json!({ "VpcConnectorArn": arn, "Slot": slot }).to_string(),
-            Expect::Absent,
-        )
-        .put(
-            key(ctx, SLOT_KIND, &slot.to_string()),
-            None,
-            json!({ "VpcConnectorArn": arn }).to_string(),
-            Expect::Absent,
-        );
+    put_named(&mut changes, ctx, &ROWS, name, &arn, slot, &stored);
     Ok(Outcome {
         output: json!({ "VpcConnector": connector }),
         changes,
@@ -252,12 +241,7 @@ fn check_arn(given: &str, region: &str, account: &str) -> Result<(), ApiError> {
 
 /// The model's `VpcConnectorName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,39}`.
 fn is_connector_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    (4..=40).contains(&bytes.len())
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes[1..]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    arn::is_resource_name(name, 40)
 }
 
 /// `Subnets` / `SecurityGroups`: a list of non-empty strings; `required` lists must not be empty. An omitted
@@ -291,13 +275,7 @@ fn id_list(given: Option<&Value>, member: &str, required: bool) -> Result<Vec<St
 
 /// The `VpcConnector` members of a stored document (drops `Tags`).
 fn public_members(doc: &Value) -> Value {
-    let mut out = Map::new();
-    for member in MEMBERS {
-        if let Some(v) = doc.get(member) {
-            out.insert(member.into(), v.clone());
-        }
-    }
-    Value::Object(out)
+    crate::store_rows::members_of(doc, &MEMBERS)
 }
 
 #[cfg(test)]
