@@ -580,6 +580,28 @@ pub(crate) async fn list_services(
     Ok(outcome(tx, out, vec![resource_ref(ctx, &arn)]))
 }
 
+/// Where the tags of the configuration revision `given` are stored: the revision's row. Tags belong to a
+/// revision, so only a full revision ARN is accepted; anything else → `InvalidRequestException`, another account
+/// or region → `ResourceNotFoundException`. The caller checks that the row's ARN is exactly `given`.
+pub(crate) fn tag_target(
+    given: &str,
+    region: &str,
+    account: &str,
+) -> Result<crate::tagging::TagTarget, ApiError> {
+    match parse_target(given, region, account)? {
+        Target::Full(name, revision, _) => Ok(crate::tagging::TagTarget {
+            kind: ASC_KIND,
+            id: revision_id(&name, revision),
+            arn_member: "AutoScalingConfigurationArn",
+            resource_type: RESOURCE_TYPE,
+        }),
+        Target::Name(_) | Target::Revision(..) => Err(invalid_request(format!(
+            "{given} is not a full auto scaling configuration ARN. Expected \
+             arn:aws:apprunner:<region>:<account>:autoscalingconfiguration/<name>/<revision>/<id>."
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

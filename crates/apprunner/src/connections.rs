@@ -233,6 +233,37 @@ fn is_connection_arn_in(arn: &str, region: &str, account: &str) -> bool {
         && matches!(parsed.parts.as_slice(), [name, id] if is_connection_name(name) && arn::is_resource_id(id))
 }
 
+/// Where the tags of the connection `given` are stored: its row, keyed by the ARN. Not a connection ARN →
+/// `InvalidRequestException`; one of another account or region → `ResourceNotFoundException`.
+pub(crate) fn tag_target(
+    given: &str,
+    region: &str,
+    account: &str,
+) -> Result<crate::tagging::TagTarget, ApiError> {
+    let parsed = arn::parse(given).filter(|parsed| {
+        parsed.resource_type == ARN_RESOURCE_TYPE
+            && matches!(parsed.parts.as_slice(),
+                [name, id] if is_connection_name(name) && arn::is_resource_id(id))
+    });
+    match parsed {
+        None => Err(invalid_request(format!(
+            "{given} is not a valid connection ARN. Expected \
+             arn:aws:apprunner:<region>:<account>:connection/<name>/<id>."
+        ))),
+        Some(parsed) if parsed.region != region || parsed.account != account => {
+            Err(resource_not_found(format!(
+                "Connection {given} not found in this account and region."
+            )))
+        }
+        Some(_) => Ok(crate::tagging::TagTarget {
+            kind: CONNECTION_KIND,
+            id: given.to_owned(),
+            arn_member: "ConnectionArn",
+            resource_type: RESOURCE_TYPE,
+        }),
+    }
+}
+
 /// The model's `ConnectionName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`.
 fn is_connection_name(name: &str) -> bool {
     arn::is_resource_name(name, 32)

@@ -11,7 +11,7 @@ use trailrunner_store::SharedStore;
 use crate::auto_scaling;
 use crate::observability;
 use crate::vpc_connectors;
-use crate::{connections, errors, services};
+use crate::{connections, errors, services, tagging};
 
 /// The operations built so far (the compatibility table in the docs is generated from this).
 pub const IMPLEMENTED: &[&str] = &[
@@ -33,6 +33,9 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteVpcConnector",
     "DescribeVpcConnector",
     "ListVpcConnectors",
+    "TagResource",
+    "UntagResource",
+    "ListTagsForResource",
 ];
 
 pub struct AppRunnerHandler {
@@ -101,6 +104,9 @@ impl ServiceHandler for AppRunnerHandler {
                 vpc_connectors::describe_vpc_connector(self, ctx, input).await
             }
             "ListVpcConnectors" => vpc_connectors::list_vpc_connectors(self, ctx, input).await,
+            "TagResource" => tagging::tag_resource(self, ctx, input).await,
+            "UntagResource" => tagging::untag_resource(self, ctx, input).await,
+            "ListTagsForResource" => tagging::list_tags_for_resource(self, ctx, input).await,
             other => Err(ApiError::not_implemented(other)),
         }
     }

@@ -12,6 +12,7 @@ mod observability;
 mod paging;
 mod services;
 mod store_rows;
+mod tagging;
 mod tags;
 mod vpc_connectors;
 

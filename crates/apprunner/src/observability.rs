@@ -434,6 +434,38 @@ fn parse_target<'a>(given: &'a str, region: &str, account: &str) -> Result<Targe
     Ok(Target { name, revision, id })
 }
 
+/// Where the tags of the configuration revision `given` are stored: the revision's row. Tags belong to a
+/// revision, so only a full revision ARN is accepted; anything else → `InvalidRequestException`, another account
+/// or region → `ResourceNotFoundException`. The caller checks that the row's ARN is exactly `given`.
+pub(crate) fn tag_target(
+    given: &str,
+    region: &str,
+    account: &str,
+) -> Result<crate::tagging::TagTarget, ApiError> {
+    let malformed = || {
+        invalid_request(format!(
+            "{given} is not a full observability configuration ARN. Expected \
+             arn:aws:apprunner:<region>:<account>:observabilityconfiguration/<name>/<revision>/<id>."
+        ))
+    };
+    match parse_target(given, region, account) {
+        Ok(Target {
+            name,
+            revision: Some(revision),
+            id: Some(_),
+        }) => Ok(crate::tagging::TagTarget {
+            kind: CONFIG_KIND,
+            id: config_id(name, revision),
+            arn_member: "ObservabilityConfigurationArn",
+            resource_type: RESOURCE_TYPE,
+        }),
+        Ok(_) | Err(ArnProblem::Malformed) => Err(malformed()),
+        Err(ArnProblem::Elsewhere) => Err(resource_not_found(format!(
+            "Observability configuration {given} not found: it is not in this account and region."
+        ))),
+    }
+}
+
 /// The model's `ObservabilityConfigurationName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,31}`.
 fn is_config_name(name: &str) -> bool {
     arn::is_resource_name(name, 32)

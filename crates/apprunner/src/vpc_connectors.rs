@@ -239,6 +239,22 @@ fn check_arn(given: &str, region: &str, account: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Where the tags of the VPC connector `given` are stored: its row, keyed by the full ARN (errors as for
+/// [`check_arn`]).
+pub(crate) fn tag_target(
+    given: &str,
+    region: &str,
+    account: &str,
+) -> Result<crate::tagging::TagTarget, ApiError> {
+    check_arn(given, region, account)?;
+    Ok(crate::tagging::TagTarget {
+        kind: CONNECTOR_KIND,
+        id: given.to_owned(),
+        arn_member: "VpcConnectorArn",
+        resource_type: RESOURCE_TYPE,
+    })
+}
+
 /// The model's `VpcConnectorName`: `[A-Za-z0-9][A-Za-z0-9\-_]{3,39}`.
 fn is_connector_name(name: &str) -> bool {
     arn::is_resource_name(name, 40)
