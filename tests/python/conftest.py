@@ -116,7 +116,8 @@ def stop_server(server: Server) -> int:
 @pytest.fixture(scope="session")
 def server():
     with tempfile.TemporaryDirectory(prefix="trailrunner-test-") as tmp:
-        srv = start_server(Path(tmp) / "data")
+        # Service operations settle in a tenth of a second (the default, 2s, would make the suite crawl).
+        srv = start_server(Path(tmp) / "data", "--lifecycle-delay", "100ms")
         try:
             yield srv
         finally:

@@ -1,6 +1,7 @@
 """Every call becomes a CloudTrail record, shaped like AWS's, found through LookupEvents (issue: recording)."""
 
 import calendar
+import copy
 import json
 import re
 import time
@@ -59,21 +60,41 @@ def seed_cli_args():
     ]
 
 
+def key_tree(value):
+    """The keys of a JSON value, nested, without the leaf values."""
+    if isinstance(value, dict):
+        return {k: key_tree(v) for k, v in value.items()}
+    return None
+
+
+def wait_for_status(client, arn, status, timeout=10):
+    deadline = time.monotonic() + timeout
+    while True:
+        svc = client.describe_service(ServiceArn=arn)["Service"]
+        if svc["Status"] == status:
+            return svc
+        assert svc["Status"] == "OPERATION_IN_PROGRESS", svc["Status"]
+        assert time.monotonic() < deadline, f"{arn} did not reach {status}"
+        time.sleep(0.02)
+
+
 def test_seed_create_service_record_matches_the_seed(server):
     proc = server.aws(*seed_cli_args(), check=False)
-    events = lookup(server.with_region("us-east-2"),
-                    LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateService"}])
-    assert events, "the CreateService call left no record"
-    record = json.loads(events[0]["CloudTrailEvent"])
-    # Same keys as the seed (plus the fields later record versions always carry, and the error on failure).
-    extra = {"managementEvent", "eventCategory"}
-    if proc.returncode != 0:
-        extra |= {"errorCode", "errorMessage"}
-        assert record["errorCode"] in proc.stderr and record["errorMessage"]
-        assert record["responseElements"] is None
-    assert set(record) - {"resources"} == set(SEED) | extra
+    assert proc.returncode == 0, f"the seed request must succeed: {proc.stderr}"
+    created = json.loads(proc.stdout)
+    arn = created["Service"]["ServiceArn"]
+    east2 = server.with_region("us-east-2")
+    events = lookup(east2, LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "CreateService"}])
+    mine = [e for e in events
+            if ((json.loads(e["CloudTrailEvent"])["responseElements"] or {}).get("service") or {}).get(
+                "serviceArn") == arn]
+    assert len(mine) == 1, "the CreateService call left one record"
+    record = json.loads(mine[0]["CloudTrailEvent"])
+    # Same keys as the seed, plus the fields later record versions always carry.
+    assert set(record) - {"resources"} == set(SEED) | {"managementEvent", "eventCategory"}
+    assert "errorCode" not in record and "errorMessage" not in record
     assert record["requestParameters"] == SEED["requestParameters"], "lowerCamelCase, three values hidden"
-    assert "s3cr3t-value-never-logged" not in events[0]["CloudTrailEvent"]
+    assert "s3cr3t-value-never-logged" not in mine[0]["CloudTrailEvent"]
     assert record["eventVersion"] == "1.11"
     assert record["userIdentity"] == {
         "type": "Root", "principalId": server.account_id, "arn": f"arn:aws:iam::{server.account_id}:root",
@@ -92,8 +113,56 @@ def test_seed_create_service_record_matches_the_seed(server):
     assert record["eventType"] == "AwsApiCall" and record["managementEvent"] is True
     assert record["eventCategory"] == "Management"
     assert record["recipientAccountId"] == server.account_id
+    assert record["resources"] == [{"accountId": server.account_id, "type": "AWS::AppRunner::Service", "ARN": arn}]
     for secret in ("pip install", "python server.py", "s3cr3t"):
         assert secret not in "".join(server.stderr_lines)
+
+    # responseElements, field by field against the seed's.
+    response = record["responseElements"]
+    assert set(response) == {"service", "operationId"}, "the current API returns an OperationId beside the Service"
+    assert UUID.match(response["operationId"])
+    got, seed = response["service"], copy.deepcopy(SEED["responseElements"]["service"])
+    # Allowed differences, each a documentation artifact of the 2020 example or a later API addition:
+    # - the example prints configurationSource inside codeConfigurationValues; in the model it is a member of
+    #   codeConfiguration (spec §5.1 "doc typo/nesting slip");
+    seed_code = seed["sourceConfiguration"]["codeRepository"]["codeConfiguration"]
+    seed_code["configurationSource"] = seed_code["codeConfigurationValues"].pop("configurationSource")
+    # - the example shows sourceCodeVersion.type as a display form "Branch"; the API value is the enum "BRANCH";
+    seed["sourceConfiguration"]["codeRepository"]["sourceCodeVersion"]["type"] = "BRANCH"
+    # - healthyThreshold defaulted to 3 in 2020; the current model documents (and we fill in) 1;
+    seed["healthCheckConfiguration"]["healthyThreshold"] = 1
+    # - networkConfiguration and observabilityConfiguration did not exist in 2020; the current API always
+    #   returns both (spec §4.1 defaults);
+    seed["networkConfiguration"] = {"egressConfiguration": {"egressType": "DEFAULT"},
+                                    "ingressConfiguration": {"isPubliclyAccessible": True}, "ipAddressType": "IPV4"}
+    seed["observabilityConfiguration"] = {"observabilityEnabled": False}
+    # - serviceUrl is the placeholder "generated domain" in the example: compared in form below, as are the
+    #   generated serviceId/serviceArn and the timestamps; the account differs (the seed's is 123456789012).
+    assert key_tree(got) == key_tree(seed), "the same members, nested the same way"
+    generated = {"serviceId", "serviceArn", "serviceUrl", "createdAt", "updatedAt", "autoScalingConfigurationSummary"}
+    assert {k: v for k, v in got.items() if k not in generated} == {
+        k: v for k, v in seed.items() if k not in generated}, "every other value as in the seed, hidden ones included"
+    assert re.fullmatch(r"[0-9a-f]{32}", got["serviceId"]), got["serviceId"]
+    assert got["serviceArn"] == f"arn:aws:apprunner:us-east-2:{server.account_id}:service/python-test/{got['serviceId']}"
+    assert got["serviceArn"] == arn
+    assert re.fullmatch(r"[a-z0-9]{10}\.us-east-2\.awsapprunner\.com", got["serviceUrl"]), got["serviceUrl"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", got["createdAt"]), got["createdAt"]
+    assert got["createdAt"] == got["updatedAt"]
+    assert got["autoScalingConfigurationSummary"] == {
+        "autoScalingConfigurationArn": f"arn:aws:apprunner:us-east-2:{server.account_id}:autoscalingconfiguration/"
+                                       "DefaultConfiguration/1/00000000000000000000000000000001",
+        "autoScalingConfigurationName": "DefaultConfiguration",
+        "autoScalingConfigurationRevision": 1,
+    }
+    assert got["status"] == "OPERATION_IN_PROGRESS"
+
+    # The seed's connection does not exist: the deployment fails, as the real one would without a handshake.
+    client = east2.client("apprunner")
+    wait_for_status(client, arn, "CREATE_FAILED")
+    [op] = client.list_operations(ServiceArn=arn)["OperationSummaryList"]
+    assert (op["Id"], op["Type"], op["Status"]) == (response["operationId"], "CREATE_SERVICE", "FAILED")
+    client.delete_service(ServiceArn=arn)
+    wait_for_status(client, arn, "DELETED")
 
 
 def test_request_id_header_is_the_records_request_id(server):

@@ -26,14 +26,12 @@ use self::state::{
 use crate::errors::{invalid_request, quota_exceeded, resource_not_found};
 use crate::handler::AppRunnerHandler;
 use crate::paging::PageRequest;
-use crate::services::SERVICE_KIND;
+use crate::service_rows::SERVICE_KIND;
 use crate::store_rows::epoch_seconds;
 use crate::{arn, tags};
 
 const RESOURCE_TYPE: &str = "AWS::AppRunner::AutoScalingConfiguration";
 
-/// Names with ACTIVE revisions per account per region (spec §4.3).
-pub(crate) const NAME_QUOTA: usize = 10;
 /// ACTIVE revisions per name (spec §4.3, not adjustable).
 pub(crate) const REVISION_QUOTA: usize = 5;
 /// The service's cap on `MaxSize` (the model has none; spec §2.3, §4.4 rule 8).
@@ -164,6 +162,7 @@ async fn list_all(
             parent: parent.map(str::to_owned),
             after_seq: after,
             limit: BATCH,
+            newest_first: false,
         };
         let batch = h
             .store
@@ -230,6 +229,47 @@ fn outcome(tx: Tx<'_>, output: Value, resources: Vec<ResourceRef>) -> Outcome {
     }
 }
 
+/// The `AutoScalingConfigurationSummary` a service gets (spec §4.1): of the revision `given` names (a full or
+/// partial ARN, which must resolve to an ACTIVE revision), or of the account's current default; plus the rows
+/// that create App Runner's `DefaultConfiguration` if this region never had it.
+pub(crate) async fn summary_for_service(
+    h: &AppRunnerHandler,
+    ctx: &CallContext,
+    given: Option<&str>,
+) -> Result<(Value, trailrunner_store::ChangeSet), ApiError> {
+    let mut tx = Tx::new(h, ctx);
+    ensure_region(&mut tx).await?;
+    let doc = match given {
+        Some(given) => {
+            let target = parse_target(given, &ctx.region, &ctx.caller.account_id)?;
+            let (_, doc) = resolve(&mut tx, &target, given).await?;
+            if !is_active(&doc) {
+                return Err(invalid_request(format!(
+                    "Auto scaling configuration {given} has been deleted."
+                )));
+            }
+            doc
+        }
+        None => {
+            let missing =
+                || ApiError::internal_from("the default auto scaling configuration", &"missing");
+            let (name, revision) = default_of(&mut tx).await?.ok_or_else(missing)?;
+            tx.get(ASC_KIND, &revision_id(&name, revision))
+                .await?
+                .ok_or_else(missing)?
+        }
+    };
+    let summary = pick(
+        &doc,
+        &[
+            "AutoScalingConfigurationArn",
+            "AutoScalingConfigurationName",
+            "AutoScalingConfigurationRevision",
+        ],
+    );
+    Ok((Value::Object(summary), tx.finish()))
+}
+
 /// CreateAutoScalingConfiguration: the name's next revision; quotas per spec §4.3.
 pub(crate) async fn create(
     h: &AppRunnerHandler,
@@ -294,12 +334,13 @@ pub(crate) async fn create(
 /// A free name-quota slot, chosen at random; `ServiceQuotaExceededException` when none is left.
 async fn claim_slot(h: &AppRunnerHandler, ctx: &CallContext) -> Result<u64, ApiError> {
     let taken = list_all(h, ctx, SLOT_KIND, None, None).await?;
-    let free: Vec<u64> = (0..NAME_QUOTA as u64)
+    let quota = h.config.quotas.auto_scaling_configuration_names;
+    let free: Vec<u64> = (0..quota as u64)
         .filter(|slot| !taken.iter().any(|row| row.key.id == slot.to_string()))
         .collect();
     if free.is_empty() {
         return Err(quota_exceeded(format!(
-            "You have reached the quota of {NAME_QUOTA} auto scaling configuration names in this account and \
+            "You have reached the quota of {quota} auto scaling configuration names in this account and \
              region. Delete every revision of a name before creating another name."
         )));
     }

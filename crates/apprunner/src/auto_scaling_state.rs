@@ -9,7 +9,7 @@
 //!   ever issued, the ACTIVE revisions in ascending order, and the name-quota slot the name holds while it has
 //!   active revisions. Every create and delete of a name rewrites it under `Expect::Version` (or `Expect::Absent`),
 //!   so concurrent changes of one name serialise and the per-name revision quota cannot be overshot.
-//! - `autoscalingconfiguration-slot`, keyed `0` … `NAME_QUOTA - 1`: claimed with `Expect::Absent`.
+//! - `autoscalingconfiguration-slot`, keyed `0` … quota − 1: claimed with `Expect::Absent`.
 //! - `autoscalingconfiguration-default`, keyed `default`: `{"Name", "Revision"}` of the account's default. It also
 //!   marks the region as initialised: when it is missing, the call puts App Runner's `DefaultConfiguration`
 //!   revision 1 (with `Expect::Absent`) in its own change set.

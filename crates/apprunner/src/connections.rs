@@ -5,7 +5,7 @@
 //!   given on create (kept for the tagging operations; never part of a `Connection` output).
 //! - `connection-name`, keyed by the name: `{"ConnectionArn", "Slot"}`. Created with `Expect::Absent`, so of two
 //!   concurrent creates of one name only one commits; the other re-runs and finds the name taken.
-//! - `connection-slot`, keyed `0` … `CONNECTION_QUOTA - 1`: one per connection, claimed with `Expect::Absent`.
+//! - `connection-slot`, keyed `0` … quota − 1 (`--quota connections`): one per connection, claimed with `Expect::Absent`.
 //!   The quota is the number of slots, so concurrent creates cannot overshoot it; a create picks a random free
 //!   slot, so concurrent creates rarely collide on one.
 //!
@@ -36,9 +36,6 @@ const ROWS: NamedKinds = NamedKinds {
 const ARN_RESOURCE_TYPE: &str = "connection";
 const RESOURCE_TYPE: &str = "AWS::AppRunner::Connection";
 
-/// Connections per account per region (spec §4.3).
-pub(crate) const CONNECTION_QUOTA: usize = 10;
-
 /// The members of a `Connection` (and, identically, of a `ConnectionSummary`).
 const MEMBERS: [&str; 5] = [
     "ConnectionName",
@@ -65,7 +62,14 @@ pub(crate) async fn create_connection(
             "A connection named {name} already exists in this account and region."
         )));
     }
-    let slot = claim_slot(h, ctx, SLOT_KIND, CONNECTION_QUOTA, &quota_message()).await?;
+    let slot = claim_slot(
+        h,
+        ctx,
+        SLOT_KIND,
+        h.config.quotas.connections,
+        &quota_message(h.config.quotas.connections),
+    )
+    .await?;
 
     let id = h.entropy.uuid().replace('-', "");
     let arn = arn::build(
@@ -124,6 +128,7 @@ pub(crate) async fn list_connections(
                 parent: None,
                 after_seq: page.after,
                 limit: page.fetch(),
+                newest_first: false,
             };
             h.store
                 .list(&query)
@@ -162,6 +167,14 @@ pub(crate) async fn delete_connection(
         return Err(resource_not_found(format!("Connection {arn} not found.")));
     };
     let doc = document(&row)?;
+    crate::service_rows::refuse_if_used(
+        h,
+        ctx,
+        "/SourceConfiguration/AuthenticationConfiguration/ConnectionArn",
+        arn,
+        "Connection",
+    )
+    .await?;
 
     let inconsistent = || ApiError::internal_from("connection index rows missing", &arn);
     let name = doc
@@ -195,9 +208,9 @@ pub(crate) async fn delete_connection(
     })
 }
 
-fn quota_message() -> String {
+fn quota_message(quota: usize) -> String {
     format!(
-        "You have reached the quota of {CONNECTION_QUOTA} connections in this account and region. \
+        "You have reached the quota of {quota} connections in this account and region. \
          Delete a connection before creating another."
     )
 }

@@ -11,6 +11,10 @@ pub(crate) fn resource_not_found(message: impl Into<String>) -> ApiError {
     ApiError::client("ResourceNotFoundException", message).with_message_member("Message")
 }
 
+pub(crate) fn invalid_state(message: impl Into<String>) -> ApiError {
+    ApiError::client("InvalidStateException", message).with_message_member("Message")
+}
+
 pub(crate) fn quota_exceeded(message: impl Into<String>) -> ApiError {
     ApiError::client("ServiceQuotaExceededException", message).with_message_member("Message")
 }

@@ -9,16 +9,25 @@ use trailrunner_api::{
 use trailrunner_store::SharedStore;
 
 use crate::auto_scaling;
+use crate::config::AppRunnerConfig;
 use crate::observability;
 use crate::vpc_connectors;
-use crate::{connections, errors, services, tagging};
+use crate::{connections, errors, operations, services, tagging};
 
 /// The operations built so far (the compatibility table in the docs is generated from this).
 pub const IMPLEMENTED: &[&str] = &[
     "CreateConnection",
     "DeleteConnection",
     "ListConnections",
+    "CreateService",
+    "DescribeService",
     "ListServices",
+    "UpdateService",
+    "DeleteService",
+    "PauseService",
+    "ResumeService",
+    "StartDeployment",
+    "ListOperations",
     "CreateAutoScalingConfiguration",
     "DeleteAutoScalingConfiguration",
     "DescribeAutoScalingConfiguration",
@@ -43,14 +52,21 @@ pub struct AppRunnerHandler {
     pub(crate) tokens: Arc<PageTokens>,
     /// Randomness for resource ids and quota slots.
     pub(crate) entropy: Arc<dyn Entropy>,
+    pub(crate) config: AppRunnerConfig,
 }
 
 impl AppRunnerHandler {
-    pub fn new(store: SharedStore, tokens: Arc<PageTokens>, entropy: Arc<dyn Entropy>) -> Self {
+    pub fn new(
+        store: SharedStore,
+        tokens: Arc<PageTokens>,
+        entropy: Arc<dyn Entropy>,
+        config: AppRunnerConfig,
+    ) -> Self {
         AppRunnerHandler {
             store,
             tokens,
             entropy,
+            config,
         }
     }
 }
@@ -75,7 +91,15 @@ impl ServiceHandler for AppRunnerHandler {
             "CreateConnection" => connections::create_connection(self, ctx, input).await,
             "DeleteConnection" => connections::delete_connection(self, ctx, input).await,
             "ListConnections" => connections::list_connections(self, ctx, input).await,
+            "CreateService" => services::create_service(self, ctx, input).await,
+            "DescribeService" => services::describe_service(self, ctx, input).await,
             "ListServices" => services::list_services(self, ctx, input).await,
+            "UpdateService" => services::update_service(self, ctx, input).await,
+            "DeleteService" => services::delete_service(self, ctx, input).await,
+            "PauseService" => services::pause_service(self, ctx, input).await,
+            "ResumeService" => services::resume_service(self, ctx, input).await,
+            "StartDeployment" => services::start_deployment(self, ctx, input).await,
+            "ListOperations" => operations::list_operations(self, ctx, input).await,
             "CreateAutoScalingConfiguration" => auto_scaling::create(self, ctx, input).await,
             "DeleteAutoScalingConfiguration" => auto_scaling::delete(self, ctx, input).await,
             "DescribeAutoScalingConfiguration" => auto_scaling::describe(self, ctx, input).await,

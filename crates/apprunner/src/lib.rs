@@ -5,15 +5,22 @@
 
 mod arn;
 mod auto_scaling;
+mod config;
 mod connections;
+mod deployments;
 mod errors;
 mod handler;
+pub mod lifecycle;
 mod observability;
+mod operations;
 mod paging;
+mod service_config;
+mod service_rows;
 mod services;
 mod store_rows;
 mod tagging;
 mod tags;
 mod vpc_connectors;
 
+pub use config::{AppRunnerConfig, Quotas};
 pub use handler::{AppRunnerHandler, IMPLEMENTED};

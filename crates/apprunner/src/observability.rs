@@ -10,7 +10,7 @@
 //!   "Arn"}…] (ascending), "Slot"}`. Every create and delete of a name writes it (`Expect::Absent` for a new name,
 //!   `Expect::Version` otherwise), so concurrent creates of one name cannot take the same revision, and the
 //!   revision quota (active revisions) cannot be overshot. Revisions are never reused (`LastRevision` survives).
-//! - `observability-configuration-slot`, keyed `0` … `NAME_QUOTA - 1`: one per name with at least one active
+//! - `observability-configuration-slot`, keyed `0` … quota − 1: one per name with at least one active
 //!   revision, claimed with `Expect::Absent` (race-free name quota), released with the name's last active revision.
 
 use serde_json::{json, Map, Value};
@@ -33,8 +33,6 @@ const RESOURCE_TYPE: &str = "AWS::AppRunner::ObservabilityConfiguration";
 /// Reserved for App Runner's own configuration (spec §3.6).
 const RESERVED_NAME: &str = "DefaultConfiguration";
 
-/// Names with an active revision, per account per region (spec §4.3).
-pub(crate) const NAME_QUOTA: usize = 10;
 /// Active revisions per name (spec §4.3).
 pub(crate) const REVISION_QUOTA: usize = 10;
 
@@ -86,10 +84,11 @@ pub(crate) async fn create_observability_configuration(
             h,
             ctx,
             SLOT_KIND,
-            NAME_QUOTA,
+            h.config.quotas.observability_configuration_names,
             &format!(
-                "You have reached the quota of {NAME_QUOTA} observability configuration names in this account \
-                 and region. Delete every revision of a configuration before creating a new name."
+                "You have reached the quota of {} observability configuration names in this account \
+                 and region. Delete every revision of a configuration before creating a new name.",
+                h.config.quotas.observability_configuration_names
             ),
         )
         .await?;
@@ -188,6 +187,14 @@ pub(crate) async fn delete_observability_configuration(
             found.arn
         )));
     }
+    crate::service_rows::refuse_if_used(
+        h,
+        ctx,
+        "/ObservabilityConfiguration/ObservabilityConfigurationArn",
+        &found.arn,
+        "Observability configuration",
+    )
+    .await?;
     let mut index = found.index.clone();
     let remaining: Vec<(u64, String)> = found
         .active

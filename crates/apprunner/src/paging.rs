@@ -61,6 +61,15 @@ impl PageRequest {
 }
 
 impl PageRequest {
+    /// A request for the first `limit` rows that is never continued (internal scans).
+    pub(crate) fn internal(limit: usize) -> Self {
+        PageRequest {
+            scope: String::new(),
+            after: None,
+            limit,
+        }
+    }
+
     /// The token for a page that ends at `seq`, for lists that are cut to the page by the caller.
     pub(crate) fn seal(&self, tokens: &PageTokens, seq: i64) -> String {
         tokens.seal(&self.scope, seq)

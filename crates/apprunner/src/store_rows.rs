@@ -134,6 +134,7 @@ pub(crate) async fn claim_slot(
         parent: None,
         after_seq: None,
         limit: quota,
+        newest_first: false,
     };
     let taken = h
         .store
@@ -178,6 +179,7 @@ where
             parent: parent.map(str::to_owned),
             after_seq: after,
             limit: SCAN_BATCH,
+            newest_first: false,
         };
         let rows = h
             .store

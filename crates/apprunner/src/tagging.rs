@@ -15,7 +15,7 @@ use crate::errors::{invalid_request, resource_not_found};
 use crate::handler::AppRunnerHandler;
 use crate::store_rows::{document, key, read, required_str, resource_ref};
 use crate::tags::{self, MAX_TAGS};
-use crate::{arn, auto_scaling, connections, observability, vpc_connectors};
+use crate::{arn, auto_scaling, connections, observability, service_rows, vpc_connectors};
 
 /// Where the tags of one resource are stored, as its family resolves an ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +111,7 @@ fn target_of(given: &str, region: &str, account: &str) -> Result<TagTarget, ApiE
         "autoscalingconfiguration" => auto_scaling::tag_target(given, region, account),
         "observabilityconfiguration" => observability::tag_target(given, region, account),
         "vpcconnector" => vpc_connectors::tag_target(given, region, account),
+        "service" => service_rows::tag_target(given, region, account),
         other => Err(invalid_request(format!(
             "Tagging is not supported for App Runner resources of type {other}."
         ))),
@@ -130,6 +131,11 @@ async fn find(
         .await?
         .ok_or_else(not_found)?;
     let doc = document(&row)?;
+    if target.kind == service_rows::SERVICE_KIND && service_rows::status(&doc) == "DELETED" {
+        return Err(crate::errors::invalid_state(format!(
+            "Service {given} has been deleted."
+        )));
+    }
     if doc.get(target.arn_member).and_then(Value::as_str) != Some(given) {
         return Err(not_found());
     }
@@ -221,6 +227,12 @@ mod tests {
                 format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:vpcconnector/abcd/1/{ID}"),
                 "AWS::AppRunner::VpcConnector",
             ),
+            (
+                format!("service/abcd/{ID}"),
+                "service",
+                format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:service/abcd/{ID}"),
+                "AWS::AppRunner::Service",
+            ),
         ];
         for (resource, kind, id, resource_type) in cases {
             let given = format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:{resource}");
@@ -236,7 +248,8 @@ mod tests {
     fn malformed_partial_and_unsupported_arns_are_invalid_requests() {
         for bad in [
             "not an arn".to_owned(),
-            format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:service/abcd/{ID}"),
+            format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:service/abcd"),
+            format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:vpcingressconnection/abcd/{ID}"),
             format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:connection/abcd"),
             format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:autoscalingconfiguration/abcd"),
             format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:autoscalingconfiguration/abcd/3"),

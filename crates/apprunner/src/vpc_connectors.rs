@@ -7,7 +7,7 @@
 //!   described; lists show only `ACTIVE` connectors.
 //! - `vpc-connector-name`, keyed by the name: `{"VpcConnectorArn", "Slot"}` for the active connector of that name,
 //!   created with `Expect::Absent` (names are unique among active connectors) and deleted with it.
-//! - `vpc-connector-slot`, keyed `0` … `QUOTA - 1`: one per active connector, claimed with `Expect::Absent`.
+//! - `vpc-connector-slot`, keyed `0` … quota − 1 (`--quota vpc-connectors`): one per active connector, claimed with `Expect::Absent`.
 //!
 //! App Runner supports one revision per name, so `VpcConnectorRevision` is always 1; a name freed by a delete can
 //! be used again, and the new connector gets a new id.
@@ -38,9 +38,6 @@ const ARN_RESOURCE_TYPE: &str = "vpcconnector";
 const RESOURCE_TYPE: &str = "AWS::AppRunner::VpcConnector";
 /// The only revision App Runner issues.
 const REVISION: u64 = 1;
-
-/// Active VPC connectors per account per region (spec §4.3).
-pub(crate) const QUOTA: usize = 10;
 
 /// The members of a `VpcConnector`, in output order.
 const MEMBERS: [&str; 8] = [
@@ -75,10 +72,11 @@ pub(crate) async fn create_vpc_connector(
         h,
         ctx,
         SLOT_KIND,
-        QUOTA,
+        h.config.quotas.vpc_connectors,
         &format!(
-            "You have reached the quota of {QUOTA} VPC connectors in this account and region. \
-             Delete a VPC connector before creating another."
+            "You have reached the quota of {} VPC connectors in this account and region. \
+             Delete a VPC connector before creating another.",
+            h.config.quotas.vpc_connectors
         ),
     )
     .await?;
@@ -176,6 +174,14 @@ pub(crate) async fn delete_vpc_connector(
             "VPC connector {given} has already been deleted."
         )));
     }
+    crate::service_rows::refuse_if_used(
+        h,
+        ctx,
+        "/NetworkConfiguration/EgressConfiguration/VpcConnectorArn",
+        given,
+        "VPC connector",
+    )
+    .await?;
 
     let inconsistent = || ApiError::internal_from("VPC connector index rows missing", &given);
     let name = doc

@@ -5,6 +5,7 @@
 //! differ from it. The generated files are never edited by hand.
 
 pub mod botocore;
+mod enum_aliases;
 mod java_regex;
 mod names;
 mod readonly;
@@ -53,11 +54,13 @@ pub const SERVICES: &[ServiceSpec] = &[
 /// workspace root (`crates/model/src/generated/...`), contents are complete files.
 pub fn generate(models_dir: &Path) -> Result<Vec<(PathBuf, String)>> {
     let overrides = readonly::load(&models_dir.join("readonly-overrides.json"))?;
+    let aliases = enum_aliases::load(&models_dir.join("enum-aliases.json"))?;
     let mut files = Vec::new();
     let mut modules = Vec::new();
     for spec in SERVICES {
         let source = format!("models/{}.json", spec.id);
-        let model = botocore::load(&models_dir.join(format!("{}.json", spec.id)))?;
+        let mut model = botocore::load(&models_dir.join(format!("{}.json", spec.id)))?;
+        aliases.apply(spec.id, &mut model)?;
         let svc = service::Service::build(spec.id, model, &overrides)
             .with_context(|| format!("building tables for {source}"))?;
         let header = header(&source);
@@ -71,6 +74,7 @@ pub fn generate(models_dir: &Path) -> Result<Vec<(PathBuf, String)>> {
         }
     }
     overrides.check_all_used()?;
+    aliases.check_all_used()?;
     files.push((PathBuf::from(OUTPUT_DIR).join("mod.rs"), mod_rs(&modules)));
     Ok(files)
 }

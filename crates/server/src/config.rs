@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub retention_sweep_interval: Duration,
     /// Peers whose `X-Forwarded-For` is believed (reverse proxies in front of trailrunner).
     pub trusted_proxies: Vec<IpNet>,
+    /// App Runner quotas and lifecycle timing.
+    pub apprunner: trailrunner_apprunner::AppRunnerConfig,
 }
 
 /// An address range (`10.0.0.0/8`, `::1/128`, or a bare address).
@@ -95,6 +97,7 @@ impl ServerConfig {
             durability: Durability::Full,
             event_retention: Duration::from_secs(90 * 24 * 3600),
             retention_sweep_interval: Duration::from_secs(300),
+            apprunner: trailrunner_apprunner::AppRunnerConfig::default(),
             trusted_proxies: Vec::new(),
         }
     }

@@ -97,14 +97,13 @@ pub async fn start(
 
     let tokens = Arc::new(PageTokens::new(entropy.as_ref()));
     let mut registry = Registry::default();
-    registry.mount(
-        trailrunner_model::apprunner(),
-        Arc::new(trailrunner_apprunner::AppRunnerHandler::new(
-            store.clone(),
-            tokens.clone(),
-            entropy.clone(),
-        )),
-    );
+    let apprunner = Arc::new(trailrunner_apprunner::AppRunnerHandler::new(
+        store.clone(),
+        tokens.clone(),
+        entropy.clone(),
+        config.apprunner.clone(),
+    ));
+    registry.mount(trailrunner_model::apprunner(), apprunner.clone());
     registry.mount(
         trailrunner_model::cloudtrail(),
         Arc::new(trailrunner_cloudtrail::CloudTrailHandler::new(
@@ -139,6 +138,11 @@ pub async fn start(
         clock.clone(),
         config.event_retention,
         config.retention_sweep_interval,
+        sweeps_stopped.clone(),
+    ));
+    tokio::spawn(trailrunner_apprunner::lifecycle::run(
+        apprunner,
+        clock.clone(),
         sweeps_stopped,
     ));
     let state = Arc::new(AppState {

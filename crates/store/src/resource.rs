@@ -47,7 +47,10 @@ pub struct ListQuery {
     pub kind: String,
     /// Only resources with this parent, when set.
     pub parent: Option<String>,
-    /// Only resources whose `seq` is greater than this (the previous page's last `seq`).
+    /// Only resources past this `seq` in the list's order (the previous page's last `seq`): greater for oldest
+    /// first, smaller for newest first.
     pub after_seq: Option<i64>,
+    /// Newest first (descending `seq`) instead of insertion order.
+    pub newest_first: bool,
     pub limit: usize,
 }

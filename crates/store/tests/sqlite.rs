@@ -19,6 +19,7 @@ fn list_query(after: Option<i64>, limit: usize) -> ListQuery {
         parent: None,
         after_seq: after,
         limit,
+        newest_first: false,
     }
 }
 
@@ -176,6 +177,29 @@ async fn parent_filter_lists_only_children() {
         .map(|r| r.key.id)
         .collect();
     assert_eq!(ids, ["k1", "k3"]);
+}
+
+#[tokio::test]
+async fn newest_first_lists_pages_backwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    for id in ["k1", "k2", "k3", "k4", "k5"] {
+        let parent = if id == "k3" { "bob" } else { "alice" };
+        let mut cs = ChangeSet::new();
+        cs.put(key(id), Some(parent.into()), "{}".into(), Expect::Absent);
+        store.commit(cs).await.unwrap();
+    }
+    let mut q = list_query(None, 2);
+    q.newest_first = true;
+    q.parent = Some("alice".into());
+    let mut pages = Vec::new();
+    loop {
+        let rows = store.list(&q).await.unwrap();
+        let Some(last) = rows.last() else { break };
+        q.after_seq = Some(last.seq);
+        pages.push(rows.into_iter().map(|r| r.key.id).collect::<Vec<_>>());
+    }
+    assert_eq!(pages, [vec!["k5", "k4"], vec!["k2", "k1"]]);
 }
 
 #[cfg(unix)]

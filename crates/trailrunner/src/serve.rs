@@ -44,6 +44,15 @@ pub(crate) struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<IpNet>,
+    /// How long an App Runner service operation (and the other asynchronous transitions) takes: like `2s`,
+    /// `100ms`, or `0`.
+    #[arg(long, env = "TRAILRUNNER_LIFECYCLE_DELAY", default_value = "2s", value_parser = parse_span)]
+    lifecycle_delay: Duration,
+    /// An App Runner quota per account and region, `<name>=<n>`; repeatable. Names: services (default 30),
+    /// connections (10), auto-scaling-configurations (10), observability-configurations (10), vpc-connectors
+    /// (10), vpc-ingress-connections (1).
+    #[arg(long = "quota", value_parser = parse_quota)]
+    quotas: Vec<(String, usize)>,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "TRAILRUNNER_LOG", default_value = "info")]
     log: String,
@@ -63,6 +72,14 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.event_retention = args.event_retention;
     config.retention_sweep_interval = args.retention_sweep_interval;
     config.trusted_proxies = args.trusted_proxies;
+    config.apprunner.lifecycle_delay = args.lifecycle_delay;
+    for (name, n) in &args.quotas {
+        config
+            .apprunner
+            .quotas
+            .set(name, *n)
+            .map_err(anyhow::Error::msg)?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -98,8 +115,8 @@ async fn wait_for_signal() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `90d`, `5m`, `30s`, `2h`, or plain seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// `90d`, `5m`, `30s`, `2h`, `250ms`, or plain seconds; zero allowed.
+fn parse_span(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
         Some(i) => text.split_at(i),
@@ -107,23 +124,43 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     };
     let n: u64 = number
         .parse()
-        .map_err(|_| format!("not a duration: {text:?} (like 90d, 5m, 30s)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        "d" => n.saturating_mul(86_400),
-        _ => return Err(format!("unknown unit in {text:?}: use s, m, h or d")),
+        .map_err(|_| format!("not a duration: {text:?} (like 90d, 5m, 30s, 250ms)"))?;
+    let millis = match unit {
+        "ms" => n,
+        "s" => n.saturating_mul(1000),
+        "m" => n.saturating_mul(60_000),
+        "h" => n.saturating_mul(3_600_000),
+        "d" => n.saturating_mul(86_400_000),
+        _ => return Err(format!("unknown unit in {text:?}: use ms, s, m, h or d")),
     };
-    if secs == 0 {
+    Ok(Duration::from_millis(millis))
+}
+
+/// A positive [`parse_span`].
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let span = parse_span(text)?;
+    if span.is_zero() {
         return Err("a duration must be positive".into());
     }
-    Ok(Duration::from_secs(secs))
+    Ok(span)
+}
+
+/// `--quota <name>=<n>`.
+fn parse_quota(text: &str) -> Result<(String, usize), String> {
+    let (name, n) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected <name>=<number>, like services=100; got {text:?}"))?;
+    let n = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("not a number in {text:?}"))?;
+    trailrunner_apprunner::Quotas::default().set(name.trim(), n)?;
+    Ok((name.trim().to_owned(), n))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_duration;
+    use super::{parse_duration, parse_quota, parse_span};
     use std::time::Duration;
 
     #[test]
@@ -134,5 +171,15 @@ mod tests {
         assert!(parse_duration("0s").is_err());
         assert!(parse_duration("3w").is_err());
         assert!(parse_duration("").is_err());
+        assert_eq!(parse_span("0"), Ok(Duration::ZERO));
+        assert_eq!(parse_span("250ms"), Ok(Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn quotas() {
+        assert_eq!(parse_quota("services=100"), Ok(("services".into(), 100)));
+        assert!(parse_quota("services").is_err());
+        assert!(parse_quota("services=0").is_err());
+        assert!(parse_quota("dragons=3").is_err());
     }
 }

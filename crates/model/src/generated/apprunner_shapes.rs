@@ -2412,7 +2412,7 @@ static SHAPES: [Shape; 199] = [
     Shape {
         id: ShapeId(143),
         name: "Runtime",
-        kind: ShapeKind::String { min: None, max: None, pattern: None, enum_values: &["PYTHON_3", "NODEJS_12", "NODEJS_14", "CORRETTO_8", "CORRETTO_11", "NODEJS_16", "GO_1", "DOTNET_6", "PHP_81", "RUBY_31", "PYTHON_311", "NODEJS_18", "NODEJS_22"] },
+        kind: ShapeKind::String { min: None, max: None, pattern: None, enum_values: &["PYTHON_3", "NODEJS_12", "NODEJS_14", "CORRETTO_8", "CORRETTO_11", "NODEJS_16", "GO_1", "DOTNET_6", "PHP_81", "RUBY_31", "PYTHON_311", "NODEJS_18", "NODEJS_22", "python3", "python311", "nodejs12", "nodejs14", "nodejs16", "nodejs18", "nodejs22", "corretto8", "corretto11", "go1", "dotnet6", "php81", "ruby31"] },
         sensitive: false,
         hidden: false,
         deprecated: false,

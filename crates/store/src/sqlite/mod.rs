@@ -96,6 +96,11 @@ const LIST_SQL: &str = "SELECT seq, account, region, kind, id, parent, version, 
 const LIST_BY_PARENT_SQL: &str = "SELECT seq, account, region, kind, id, parent, version, doc FROM resources \
                                   WHERE account = ?1 AND kind = ?2 AND region = ?3 AND parent = ?4 AND seq > ?5 \
                                   ORDER BY seq LIMIT ?6";
+const LIST_DESC_SQL: &str = "SELECT seq, account, region, kind, id, parent, version, doc FROM resources \
+                             WHERE account = ?1 AND kind = ?2 AND region = ?3 AND seq < ?4 ORDER BY seq DESC LIMIT ?5";
+const LIST_BY_PARENT_DESC_SQL: &str = "SELECT seq, account, region, kind, id, parent, version, doc FROM resources \
+                                       WHERE account = ?1 AND kind = ?2 AND region = ?3 AND parent = ?4 \
+                                       AND seq < ?5 ORDER BY seq DESC LIMIT ?6";
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -126,11 +131,19 @@ impl Store for SqliteStore {
         }
         let generation = self.cache.generation();
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-        let after = q.after_seq.unwrap_or(0);
+        let (after, list_sql, by_parent_sql) = if q.newest_first {
+            (
+                q.after_seq.unwrap_or(i64::MAX),
+                LIST_DESC_SQL,
+                LIST_BY_PARENT_DESC_SQL,
+            )
+        } else {
+            (q.after_seq.unwrap_or(0), LIST_SQL, LIST_BY_PARENT_SQL)
+        };
         let rows = self.readers.with(|conn| {
             let rows = match &q.parent {
                 None => {
-                    let mut stmt = conn.prepare_cached(LIST_SQL)?;
+                    let mut stmt = conn.prepare_cached(list_sql)?;
                     let rows = stmt.query_map(
                         params![q.account, q.kind, q.region, after, limit],
                         row_to_resource,
@@ -138,7 +151,7 @@ impl Store for SqliteStore {
                     rows.collect::<Result<Vec<_>, _>>()?
                 }
                 Some(parent) => {
-                    let mut stmt = conn.prepare_cached(LIST_BY_PARENT_SQL)?;
+                    let mut stmt = conn.prepare_cached(by_parent_sql)?;
                     let rows = stmt.query_map(
                         params![q.account, q.kind, q.region, parent, after, limit],
                         row_to_resource,
@@ -260,6 +273,7 @@ mod tests {
                 parent: None,
                 after_seq: Some(after),
                 limit: 10,
+                newest_first: false,
             };
             store.list(&q).await.unwrap();
         }
