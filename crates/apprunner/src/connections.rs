@@ -97,6 +97,41 @@ pub(crate) async fn create_connection(
     })
 }
 
+/// CompleteConnectionHandshake (trailrunner's own operation): what the user's OAuth handshake with the provider
+/// does in the App Runner console. A `PENDING_HANDSHAKE` (or `ERROR`) connection becomes `AVAILABLE`.
+pub(crate) async fn complete_handshake(
+    h: &AppRunnerHandler,
+    ctx: &CallContext,
+    input: &Value,
+) -> Result<Outcome, ApiError> {
+    let arn = required_str(input, "ConnectionArn")?;
+    let target = tag_target(arn, &ctx.region, &ctx.caller.account_id)?;
+    let Some(row) = read(h, &key(ctx, target.kind, &target.id)).await? else {
+        return Err(resource_not_found(format!("Connection {arn} not found.")));
+    };
+    let mut doc = document(&row)?;
+    match doc.get("Status").and_then(Value::as_str) {
+        Some("PENDING_HANDSHAKE" | "ERROR") => {}
+        Some(other) => return Err(invalid_request(format!(
+            "Connection {arn} is {other}; only a connection pending its handshake can complete it."
+        ))),
+        None => return Err(ApiError::internal_from("stored connection", &"no status")),
+    }
+    doc["Status"] = json!("AVAILABLE");
+    let mut changes = ChangeSet::new();
+    changes.put(
+        row.key.clone(),
+        row.parent.clone(),
+        doc.to_string(),
+        Expect::Version(row.version),
+    );
+    Ok(Outcome {
+        output: json!({ "Connection": crate::store_rows::members_of(&doc, &MEMBERS) }),
+        changes,
+        resources: vec![resource_ref(ctx, RESOURCE_TYPE, arn)],
+    })
+}
+
 /// ListConnections: insertion order (oldest first, stable under concurrent creates); `ConnectionName` filters
 /// to that one connection; without `MaxResults`, everything in one response.
 pub(crate) async fn list_connections(

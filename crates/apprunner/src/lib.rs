@@ -7,6 +7,7 @@ mod arn;
 mod auto_scaling;
 mod config;
 mod connections;
+mod console;
 mod deployments;
 mod errors;
 mod handler;
@@ -23,4 +24,5 @@ mod tags;
 mod vpc_connectors;
 
 pub use config::{AppRunnerConfig, Quotas};
+pub use console::{ConsoleHandler, CONSOLE_IMPLEMENTED};
 pub use handler::{AppRunnerHandler, IMPLEMENTED};

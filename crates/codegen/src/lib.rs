@@ -48,6 +48,11 @@ pub const SERVICES: &[ServiceSpec] = &[
         id: "iam",
         serde_types: false,
     },
+    // trailrunner's own operations (`models/trailrunner.json`, hand-written in botocore's format).
+    ServiceSpec {
+        id: "trailrunner",
+        serde_types: false,
+    },
 ];
 
 /// Generate every file from the models in `models_dir`. Paths are relative to the

@@ -60,12 +60,18 @@ pub fn iam() -> &'static ServiceModel {
     &generated::iam_shapes::SERVICE
 }
 
-/// All generated services, in a fixed order.
-pub fn services() -> [&'static ServiceModel; 4] {
-    [apprunner(), cloudtrail(), sts(), iam()]
+/// trailrunner's own operations (`models/trailrunner.json`): App Runner actions taken outside App Runner's public
+/// API, like completing a connection's handshake with the repository provider.
+pub fn trailrunner() -> &'static ServiceModel {
+    &generated::trailrunner_shapes::SERVICE
 }
 
-/// A service by its trailrunner id (`"apprunner"`, `"cloudtrail"`, `"sts"`, `"iam"`).
+/// All generated services, in a fixed order.
+pub fn services() -> [&'static ServiceModel; 5] {
+    [apprunner(), cloudtrail(), sts(), iam(), trailrunner()]
+}
+
+/// A service by its trailrunner id (`"apprunner"`, `"cloudtrail"`, `"sts"`, `"iam"`, `"trailrunner"`).
 pub fn service(id: &str) -> Option<&'static ServiceModel> {
     services().into_iter().find(|s| s.id == id)
 }

@@ -105,6 +105,12 @@ pub async fn start(
     ));
     registry.mount(trailrunner_model::apprunner(), apprunner.clone());
     registry.mount(
+        trailrunner_model::trailrunner(),
+        Arc::new(trailrunner_apprunner::ConsoleHandler::new(
+            apprunner.clone(),
+        )),
+    );
+    registry.mount(
         trailrunner_model::cloudtrail(),
         Arc::new(trailrunner_cloudtrail::CloudTrailHandler::new(
             store.clone(),

@@ -52,6 +52,12 @@ fn render() -> String {
         trailrunner_model::sts(),
         trailrunner_iam::STS_IMPLEMENTED,
     );
+    section(
+        &mut out,
+        "trailrunner's own App Runner actions (awsJson 1.0, `X-Amz-Target: TrailRunner.*`; recorded as App Runner events)",
+        trailrunner_model::trailrunner(),
+        trailrunner_apprunner::CONSOLE_IMPLEMENTED,
+    );
     out
 }
 

@@ -1,8 +1,10 @@
-//! The `trailrunner` command: the server (`serve`) and client-side tools (`env`, `bench`, `events`). No business
-//! logic lives here: `serve` assembles the server crate, the others are clients of the server's API.
+//! The `trailrunner` command: the server (`serve`) and client-side tools (`env`, `bench`, `events`,
+//! `connections`). No business logic lives here: `serve` assembles the server crate, the others are clients of
+//! the server's API.
 
 mod bench;
 mod client;
+mod connections;
 mod datadir;
 mod env;
 mod events;
@@ -34,6 +36,8 @@ enum Command {
     Env(env::EnvArgs),
     /// Load generator: correctly signed requests for one operation at a chosen concurrency.
     Bench(bench::BenchArgs),
+    /// App Runner connection actions outside the API (completing a provider handshake).
+    Connections(connections::ConnectionsArgs),
     /// Event history: look up recent API calls, or download a time range as a CloudTrail log file or CSV.
     Events(events::EventsArgs),
 }
@@ -45,6 +49,7 @@ fn main() -> std::process::ExitCode {
         Command::Env(args) => env::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Events(args) => events::run(args),
+        Command::Connections(args) => connections::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

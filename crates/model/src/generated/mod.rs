@@ -13,3 +13,5 @@ pub mod cloudtrail_types;
 pub mod sts_shapes;
 #[rustfmt::skip]
 pub mod iam_shapes;
+#[rustfmt::skip]
+pub mod trailrunner_shapes;
