@@ -117,7 +117,7 @@ pub(crate) fn resource_ref(ctx: &CallContext, resource_type: &str, arn: &str) ->
     }
 }
 
-/// A free slot of `slot_kind` (`0 … quota - 1`), chosen at random among the free ones; the caller claims it with
+/// A free slot of `slot_kind` (`0 … quota - 1`), the first free one from a random start; the caller claims it with
 /// `Expect::Absent`, so concurrent creates cannot overshoot the quota. `ServiceQuotaExceededException` with
 /// `message` when none is left.
 pub(crate) async fn claim_slot(
@@ -141,16 +141,22 @@ pub(crate) async fn claim_slot(
         .list(&query)
         .await
         .map_err(|e| ApiError::internal_from("listing quota slots", &e))?;
-    let free: Vec<usize> = (0..quota)
-        .filter(|slot| !taken.iter().any(|row| row.key.id == slot.to_string()))
+    let taken: std::collections::HashSet<usize> = taken
+        .iter()
+        .filter_map(|row| row.key.id.parse().ok())
         .collect();
-    if taken.len() >= quota || free.is_empty() {
+    if taken.len() >= quota {
         return Err(quota_exceeded(message));
     }
+    // The first free slot from a random start: concurrent creates rarely pick the same one, and the cost is the
+    // number of taken slots, whatever the quota.
     let mut random = [0u8; 8];
     h.entropy.fill(&mut random);
-    let pick = usize::try_from(u64::from_le_bytes(random) % free.len() as u64).unwrap_or(0);
-    Ok(free[pick])
+    let start = usize::try_from(u64::from_le_bytes(random) % quota as u64).unwrap_or(0);
+    (0..quota)
+        .map(|i| (start + i) % quota)
+        .find(|slot| !taken.contains(slot))
+        .ok_or_else(|| quota_exceeded(message))
 }
 
 /// One page of the rows of `kind` (optionally with `parent`) that `keep` accepts, in insertion order, continuing

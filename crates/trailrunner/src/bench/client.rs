@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use super::signer::{self, Credentials, Operation};
 
 pub(crate) struct Target {
-    authority: String,
+    pub(super) authority: String,
     op: Operation,
     creds: Credentials,
     region: String,
@@ -52,18 +52,26 @@ impl Target {
 
     /// The complete request, signed for `time`, as it goes on the wire.
     fn request_bytes(&self, time: SystemTime) -> anyhow::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(1024 + self.op.body.len());
+        self.request_bytes_for(&self.op, time)
+    }
+
+    /// The complete request for `op` (another operation of the same service and caller), signed for `time`.
+    pub(super) fn request_bytes_for(
+        &self,
+        op: &Operation,
+        time: SystemTime,
+    ) -> anyhow::Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(1024 + op.body.len());
         out.extend_from_slice(b"POST / HTTP/1.1\r\n");
-        for (k, v) in
-            signer::signed_headers(&self.op, &self.authority, &self.creds, &self.region, time)?
+        for (k, v) in signer::signed_headers(op, &self.authority, &self.creds, &self.region, time)?
         {
             out.extend_from_slice(k.as_bytes());
             out.extend_from_slice(b": ");
             out.extend_from_slice(v.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
-        out.extend_from_slice(format!("content-length: {}\r\n\r\n", self.op.body.len()).as_bytes());
-        out.extend_from_slice(&self.op.body);
+        out.extend_from_slice(format!("content-length: {}\r\n\r\n", op.body.len()).as_bytes());
+        out.extend_from_slice(&op.body);
         Ok(out)
     }
 
@@ -129,7 +137,7 @@ pub(crate) async fn run(
 }
 
 impl Outcome {
-    fn empty(elapsed: Duration) -> anyhow::Result<Outcome> {
+    pub(super) fn empty(elapsed: Duration) -> anyhow::Result<Outcome> {
         Ok(Outcome {
             latencies_us: Histogram::new_with_bounds(1, 60_000_000, 3)?,
             ok: 0,
@@ -168,7 +176,7 @@ async fn connection(
             signed_second = second;
         }
         stream.write_all(&request).await?;
-        let (status, body) = read_response(&mut stream, &mut buf).await?;
+        let (status, body) = read_response(&mut stream, &mut buf, false).await?;
         let latency = started.elapsed();
         if started < measure_from {
             continue;
@@ -191,10 +199,12 @@ async fn connection(
 /// The largest response the generator reads.
 const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Read one response: status and body. `buf` is reused across calls and grows to the largest response.
-async fn read_response(
+/// Read one response: status and body (the body of a success only with `keep_body`). `buf` is reused across
+/// calls and grows to the largest response.
+pub(super) async fn read_response(
     stream: &mut TcpStream,
     buf: &mut Vec<u8>,
+    keep_body: bool,
 ) -> anyhow::Result<(u16, Vec<u8>)> {
     let mut filled = 0;
     loop {
@@ -233,7 +243,7 @@ async fn read_response(
                 }
                 filled += n;
             }
-            let body = if (200..300).contains(&status) {
+            let body = if (200..300).contains(&status) && !keep_body {
                 Vec::new()
             } else {
                 buf[head_len..total].to_vec()

@@ -12,6 +12,7 @@
 //! with an independent client (the request stays valid for the server's 15-minute skew window).
 
 mod client;
+mod pairs;
 mod report;
 mod signer;
 mod trivial;
@@ -56,6 +57,13 @@ pub(crate) struct BenchArgs {
     /// Write a wrk Lua script replaying one signed request of this operation, then exit.
     #[arg(long)]
     pub(crate) emit_wrk: Option<PathBuf>,
+    /// A multi-call scenario instead of one operation: `create-delete` runs App Runner CreateService/DeleteService
+    /// pairs (run the server with a short --lifecycle-delay and a large --quota services=N).
+    #[arg(long, value_parser = ["create-delete"])]
+    pub(crate) scenario: Option<String>,
+    /// create-delete: how long after its create a service's delete is first tried.
+    #[arg(long, default_value_t = 0.05)]
+    pub(crate) grace: f64,
     /// Client threads (default: the number of cores).
     #[arg(long)]
     pub(crate) threads: Option<usize>,
@@ -100,6 +108,26 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             path.display(),
             args.concurrency,
             path.display()
+        );
+        return Ok(());
+    }
+    if args.scenario.is_some() {
+        let outcome = runtime.block_on(pairs::run(
+            target,
+            args.concurrency.max(1),
+            Duration::from_secs_f64(args.warmup.max(0.0)),
+            Duration::from_secs_f64(args.duration.max(0.1)),
+            Duration::from_secs_f64(args.grace.max(0.0)),
+        ))?;
+        println!(
+            "{}",
+            report::render(&args, &endpoint, threads, &outcome.calls)
+        );
+        let secs = outcome.calls.elapsed.as_secs_f64();
+        println!(
+            "pairs        {} CreateService/DeleteService pairs ({:.0} pairs/s)",
+            outcome.pairs,
+            outcome.pairs as f64 / secs
         );
         return Ok(());
     }

@@ -18,7 +18,10 @@ pub(crate) fn render(args: &BenchArgs, endpoint: &str, threads: usize, o: &Outco
         "operation    {}\ntarget       {target}\nconcurrency  {} connections, {threads} client threads, {:.1} s measured\n\
          requests     {total} ({} ok, {} errors)\nthroughput   {rate:.0} requests/s\n\
          latency      p50 {:.3} ms  p99 {:.3} ms  max {:.3} ms",
-        args.operation,
+        match &args.scenario {
+            Some(scenario) => format!("scenario {scenario}"),
+            None => args.operation.clone(),
+        },
         args.concurrency,
         secs,
         o.ok,
