@@ -110,12 +110,14 @@ pub(crate) async fn complete_handshake(
         return Err(resource_not_found(format!("Connection {arn} not found.")));
     };
     let mut doc = document(&row)?;
-    match doc.get("Status").and_then(Value::as_str) {
-        Some("PENDING_HANDSHAKE" | "ERROR") => {}
-        Some(other) => return Err(invalid_request(format!(
-            "Connection {arn} is {other}; only a connection pending its handshake can complete it."
-        ))),
-        None => return Err(ApiError::internal_from("stored connection", &"no status")),
+    let status = doc
+        .get("Status")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !matches!(status, "PENDING_HANDSHAKE" | "ERROR") {
+        return Err(invalid_request(format!(
+            "Connection {arn} is {status}; only a connection pending its handshake can complete it."
+        )));
     }
     doc["Status"] = json!("AVAILABLE");
     let mut changes = ChangeSet::new();
