@@ -76,11 +76,9 @@ def test_list_services_rejects_forged_next_token(server, token):
 
 def test_unbuilt_operation_is_an_explicit_501(server):
     with pytest.raises(ClientError) as e:
-        server.client("apprunner").describe_service(
-            ServiceArn=f"arn:aws:apprunner:us-east-1:{server.account_id}:service/abcd/0123456789abcdef0123456789abcdef"
-        )
+        server.client("cloudtrail").get_insight_selectors(TrailName="any-trail")
     assert e.value.response["Error"]["Code"] == "NotImplementedException"
-    assert "DescribeService" in e.value.response["Error"]["Message"]
+    assert "GetInsightSelectors" in e.value.response["Error"]["Message"]
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 

@@ -46,10 +46,11 @@ BUSY = "OPERATION_IN_PROGRESS"
 FINAL_OPERATION_STATUSES = {"SUCCEEDED", "FAILED", "ROLLBACK_SUCCEEDED", "ROLLBACK_FAILED"}
 # Regions no other test file uses: one where ListServices sees only this file's services, one for the services
 # that hold connections (the connection quota is 10 per region), one whose default configuration only this file's
-# services use.
+# services use, one whose default configuration is moved for good.
 LIST_REGION = "eu-west-2"
 CODE_REGION = "ap-east-1"
 ASC_REGION = "ap-southeast-5"
+DEFAULT_MOVED_REGION = "ap-southeast-7"
 POLL = 0.02
 
 
@@ -181,10 +182,11 @@ def all_services(client, **kwargs):
         assert pages < 200, "pagination does not end"
 
 
-def delete_and_wait(client, arn, timeout=10):
-    """Delete a service once no operation runs on it, and wait until it is DELETED (quota and name freed)."""
+def delete_and_wait(client, arn, timeout=10, until_deleted=True):
+    """Delete a service once no operation runs on it; with `until_deleted`, wait until it is DELETED (its quota
+    slot, name and references freed). Gives up quietly: this is cleanup."""
     deadline = time.monotonic() + timeout
-    while True:
+    while time.monotonic() < deadline:
         try:
             status = client.describe_service(ServiceArn=arn)["Service"]["Status"]
         except ClientError:
@@ -194,11 +196,11 @@ def delete_and_wait(client, arn, timeout=10):
         if status != BUSY:
             try:
                 client.delete_service(ServiceArn=arn)
+                if not until_deleted:
+                    return
             except ClientError as e:
                 if e.response["Error"]["Code"] != "InvalidStateException":
                     return
-        if time.monotonic() > deadline:
-            return
         time.sleep(POLL)
 
 
@@ -220,32 +222,11 @@ class Made:
     def cleanup(self):
         for client, arn in self.services:
             with contextlib.suppress(Exception):
-                if self.others:
-                    delete_and_wait(client, arn)  # the other resources are free only once it is DELETED
-                else:
-                    delete_when_idle(client, arn)  # the deletion finishes on its own
+                # Other resources are free only once the service is DELETED; else the deletion finishes alone.
+                delete_and_wait(client, arn, until_deleted=bool(self.others))
         for fn in reversed(self.others):
             with contextlib.suppress(Exception):
                 fn()
-
-
-def delete_when_idle(client, arn, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            status = client.describe_service(ServiceArn=arn)["Service"]["Status"]
-        except ClientError:
-            return
-        if status == "DELETED":
-            return
-        if status != BUSY:
-            try:
-                client.delete_service(ServiceArn=arn)
-                return
-            except ClientError as e:
-                if e.response["Error"]["Code"] != "InvalidStateException":
-                    return
-        time.sleep(POLL)
 
 
 @pytest.fixture
@@ -281,8 +262,6 @@ def new_connection(made, client):
 def complete_handshake(server, connection_arn):
     proc = subprocess.run([BIN, "connections", "complete-handshake", "--data-dir", str(server.data_dir),
                            connection_arn], capture_output=True, text=True, timeout=60)
-    if proc.returncode != 0 and ("unrecognized subcommand" in proc.stderr or "unexpected argument" in proc.stderr):
-        pytest.skip("`trailrunner connections complete-handshake` is not implemented yet")
     assert proc.returncode == 0, proc.stderr
 
 
@@ -1063,6 +1042,20 @@ def test_auto_scaling_configuration_references(server, made):
     assert has_service(default_arn) is False
 
 
+def test_new_services_take_the_current_default_configuration(server, made):
+    client = server.with_region(DEFAULT_MOVED_REGION).client("apprunner")
+    before = create_image_service(made, client)["Service"]
+    assert before["AutoScalingConfigurationSummary"] == default_asc_summary(server, DEFAULT_MOVED_REGION)
+    mine = client.create_auto_scaling_configuration(AutoScalingConfigurationName=unique_name("dflt"), MinSize=2)[
+        "AutoScalingConfiguration"]
+    client.update_default_auto_scaling_configuration(AutoScalingConfigurationArn=mine["AutoScalingConfigurationArn"])
+    after = create_image_service(made, client)["Service"]
+    assert after["AutoScalingConfigurationSummary"] == asc_summary_of(mine)
+    assert client.describe_service(ServiceArn=before["ServiceArn"])["Service"][
+        "AutoScalingConfigurationSummary"] == default_asc_summary(server, DEFAULT_MOVED_REGION), \
+        "changing the default does not touch existing services"
+
+
 def test_connection_in_use_cannot_be_deleted(server, made):
     client = server.with_region(CODE_REGION).client("apprunner")
     conn = client.create_connection(ConnectionName=unique_name("use"), ProviderType="GITHUB")["Connection"]
@@ -1216,7 +1209,6 @@ def test_calls_while_an_operation_runs(slow):
 
     first = operation(client, arn, op_id)
     assert first["Status"] in ("PENDING", "IN_PROGRESS") and "EndedAt" not in first
-    assert set(first) == OPERATION_MEMBERS - {"EndedAt"}
     assert client.describe_service(ServiceArn=arn)["Service"]["Status"] == BUSY
     for call, kwargs in ((client.pause_service, {}), (client.resume_service, {}), (client.delete_service, {}),
                          (client.update_service, {"InstanceConfiguration": {"Cpu": "512", "Memory": "1024"}})):
@@ -1228,6 +1220,13 @@ def test_calls_while_an_operation_runs(slow):
     assert seen[-1] == "SUCCEEDED" and [order.index(s) for s in seen] == sorted(order.index(s) for s in seen), seen
     assert_finished_operation(op, op_id, "CREATE_SERVICE", "SUCCEEDED", arn)
     assert wait_status(client, arn, "RUNNING")["Status"] == "RUNNING"
+
+    deployment = client.start_deployment(ServiceArn=arn)["OperationId"]
+    assert client.describe_service(ServiceArn=arn)["Service"]["Status"] == BUSY
+    assert_error(error_of(client.start_deployment, ServiceArn=arn), "InvalidRequestException")
+    assert_error(error_of(client.pause_service, ServiceArn=arn), "InvalidStateException")
+    wait_status(client, arn, "RUNNING")
+    assert wait_operation(client, arn, deployment)[1]["Status"] == "SUCCEEDED"
 
     client.pause_service(ServiceArn=arn)
     for call in (client.pause_service, client.resume_service, client.delete_service):
@@ -1242,6 +1241,9 @@ def test_calls_while_an_operation_runs(slow):
     wait_status(client, arn, "DELETED")
     again = client.create_service(ServiceName=name, SourceConfiguration=image_source())["Service"]
     assert again["ServiceArn"] != arn
+    # Every member but EndedAt is there from the start, StartedAt included (checked last: the rest above must
+    # not hide behind it).
+    assert set(first) == OPERATION_MEMBERS - {"EndedAt"}, first
 
 
 def test_handshake_before_the_deployment_finishes(slow):

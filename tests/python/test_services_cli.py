@@ -12,8 +12,14 @@ import uuid
 IMAGE = "public.ecr.aws/aws-containers/hello-app-runner:latest"
 
 
-def cli(server, *args):
-    return json.loads(server.aws("apprunner", *args, "--output", "json").stdout)
+_ENV = {}
+
+
+def cli(server, *args, check=True):
+    """`aws apprunner <args> --output json` with the environment `trailrunner env` prints (computed once)."""
+    env = _ENV.setdefault(str(server.data_dir), server.cli_env())
+    proc = server.aws("apprunner", *args, "--output", "json", env=env, check=check)
+    return json.loads(proc.stdout) if proc.returncode == 0 else proc
 
 
 def describe(server, arn):
@@ -46,6 +52,7 @@ def test_service_lifecycle_with_the_cli(server):
                   "--tags", "Key=via,Value=cli")
     svc = created["Service"]
     arn = svc["ServiceArn"]
+    done = False
     try:
         assert re.fullmatch(rf"arn:aws:apprunner:{server.region}:{server.account_id}:service/{name}/[0-9a-f]{{32}}",
                             arn)
@@ -88,10 +95,12 @@ def test_service_lifecycle_with_the_cli(server):
         assert all(o["TargetArn"] == arn and is_epoch(o["StartedAt"]) and is_epoch(o["EndedAt"]) for o in ops)
         page = cli(server, "list-operations", "--service-arn", arn, "--max-results", "3")
         assert [o["Id"] for o in page["OperationSummaryList"]] == [o["Id"] for o in ops[:3]] and page["NextToken"]
+        done = True
     finally:
-        server.aws("apprunner", "delete-service", "--service-arn", arn, check=False)
+        if not done:
+            cli(server, "delete-service", "--service-arn", arn, check=False)
 
     missing = arn.rsplit("/", 1)[0] + "/" + uuid.uuid4().hex
-    proc = server.aws("apprunner", "describe-service", "--service-arn", missing, check=False)
+    proc = cli(server, "describe-service", "--service-arn", missing, check=False)
     assert proc.returncode == 255
     assert "An error occurred (ResourceNotFoundException) when calling the DescribeService operation" in proc.stderr

@@ -167,6 +167,7 @@ def test_unknown_arns_are_not_found(server, ar):
             f"arn:aws:apprunner:{REGION}:{acct}:autoscalingconfiguration/{unique_name('nope')}/1/{uuid.uuid4().hex}",
             f"arn:aws:apprunner:{REGION}:{acct}:observabilityconfiguration/{unique_name('nope')}/1/{uuid.uuid4().hex}",
             f"arn:aws:apprunner:{REGION}:{acct}:vpcconnector/{unique_name('nope')}/1/{uuid.uuid4().hex}",
+            f"arn:aws:apprunner:{REGION}:{acct}:service/{unique_name('svc')}/{uuid.uuid4().hex}",
             f"arn:aws:apprunner:{REGION}:210987654321:connection/{unique_name('nope')}/{uuid.uuid4().hex}",
         ]
         for bad in unknown:
@@ -189,7 +190,7 @@ def test_malformed_and_unsupported_arns_are_invalid(server, ar):
     for bad in [
         "not-an-arn",
         f"arn:aws:s3:::{unique_name('bucket')}",
-        f"arn:aws:apprunner:{REGION}:{acct}:service/{unique_name('svc')}/{uuid.uuid4().hex}",
+        f"arn:aws:apprunner:{REGION}:{acct}:service/{unique_name('svc')}",
         f"arn:aws:apprunner:{REGION}:{acct}:connection/{unique_name('c')}",
         f"arn:aws:apprunner:{REGION}:{acct}:connection/{unique_name('c')}/NOT-HEX",
         f"arn:aws:apprunner:{REGION}:{acct}:vpcconnector/{unique_name('v')}/2/{uuid.uuid4().hex}",

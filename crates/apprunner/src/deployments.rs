@@ -1,12 +1,12 @@
 //! The lifecycle worker's steps for service operations (spec §3.3, §3.4).
 //!
-//! Step 0 starts the operation (`PENDING` → `IN_PROGRESS`, `StartedAt`); step 1, one lifecycle delay later,
-//! finishes it. Deploying (create, update, deployment) succeeds when the source can be fetched: an image
-//! source always, a code repository only through an `AVAILABLE` connection of the service's account and
-//! region (trailrunner builds nothing, but it does not pretend a repository it cannot reach was deployed). A
-//! failed create leaves the service `CREATE_FAILED`; a failed deployment of a serving service rolls back to the
-//! configuration it had (`ROLLBACK_SUCCEEDED`). Pause, resume and delete always succeed; a finished delete frees
-//! the service's name and quota slot.
+//! Step 0 starts the operation (`PENDING` → `IN_PROGRESS`; `StartedAt` is the call's time); step 1, one
+//! lifecycle delay later, finishes it. Deploying (create, update, deployment) succeeds when the source can be
+//! fetched: an image source always, a code repository only through an `AVAILABLE` connection of the service's
+//! account and region (trailrunner builds nothing, but it does not pretend a repository it cannot reach was
+//! deployed). A failed create leaves the service `CREATE_FAILED`; a failed deployment of a serving service rolls
+//! back to the configuration it had (`ROLLBACK_SUCCEEDED`). Pause, resume and delete always succeed; a finished
+//! delete frees the service's name and quota slot.
 
 use serde_json::{json, Value};
 use trailrunner_api::ApiError;
@@ -37,7 +37,6 @@ pub(crate) async fn advance(
     let mut changes = ChangeSet::new();
     if job.step == 0 {
         op["Status"] = json!("IN_PROGRESS");
-        op["StartedAt"] = now.clone();
         op["UpdatedAt"] = now;
         put(&mut changes, &op_row, &op);
         return Ok(Step::Next {

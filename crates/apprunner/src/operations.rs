@@ -57,6 +57,7 @@ pub(crate) fn begin(
         "Type": plan.kind,
         "Status": "PENDING",
         "TargetArn": service_arn,
+        "StartedAt": epoch_seconds(now),
         "UpdatedAt": epoch_seconds(now),
         "OnSuccess": plan.on_success,
         "OnFailure": plan.on_failure,
