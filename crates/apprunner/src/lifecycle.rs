@@ -30,6 +30,10 @@ const SCAN_BATCH: usize = 256;
 pub(crate) enum Family {
     /// A service operation (create, update, deployment, pause, resume, delete).
     ServiceOperation,
+    /// A custom domain's association or disassociation ([`crate::custom_domains`]).
+    CustomDomain,
+    /// A VPC ingress connection's creation, update or deletion ([`crate::vpc_ingress_connections`]).
+    VpcIngressConnection,
 }
 
 /// One piece of pending work.
@@ -94,14 +98,15 @@ pub async fn run(
     }
 }
 
-/// One poll: run every due step, their commits in flight together (the store groups them into few
-/// transactions). Returns how many steps committed.
+/// One poll: run every due step. The steps' changes are committed as one change set (one savepoint and one
+/// write for the whole poll, instead of one per step); if that loses a race, each step is committed on its own,
+/// all in flight together, so only the steps that raced wait for the next poll. Returns how many committed.
 pub(crate) async fn run_due(
     h: &Arc<AppRunnerHandler>,
     clock: &dyn Clock,
 ) -> Result<usize, ApiError> {
     let now = clock.now().as_millisecond();
-    let mut commits = JoinSet::new();
+    let mut steps: Vec<ChangeSet> = Vec::new();
     let mut after = None;
     loop {
         let rows = h
@@ -126,27 +131,45 @@ pub(crate) async fn run_due(
                     tracing::error!(id = %row.key.id, error = %e, "unreadable lifecycle job; dropping it");
                     let mut drop = ChangeSet::new();
                     drop.delete(row.key.clone(), Expect::Version(row.version));
-                    let store = h.store.clone();
-                    commits.spawn(async move { store.commit(drop).await.map(|_| ()) });
+                    steps.push(drop);
                     continue;
                 }
             };
             if job.due_ms > now {
                 continue;
             }
-            let changes = match advance(h, &job, now).await {
-                Ok(step) => finish(step, &row, job),
+            match advance(h, &job, now).await {
+                Ok(step) => steps.push(finish(step, &row, job)),
                 Err(e) => {
                     tracing::warn!(id = %row.key.id, error = %e.message, "lifecycle step failed; will retry");
-                    continue;
                 }
-            };
-            let store = h.store.clone();
-            commits.spawn(async move { store.commit(changes).await.map(|_| ()) });
+            }
         }
         if exhausted {
             break;
         }
+    }
+    match steps.len() {
+        0 => return Ok(0),
+        1 => {}
+        n => {
+            let mut all = ChangeSet::new();
+            for step in &steps {
+                all.changes.extend(step.changes.iter().cloned());
+            }
+            match h.store.commit(all).await {
+                Ok(_) => return Ok(n),
+                Err(CommitError::Conflict { .. }) => {}
+                Err(CommitError::Store(e)) => {
+                    return Err(ApiError::internal_from("committing lifecycle steps", &e))
+                }
+            }
+        }
+    }
+    let mut commits = JoinSet::new();
+    for step in steps {
+        let store = h.store.clone();
+        commits.spawn(async move { store.commit(step).await.map(|_| ()) });
     }
     let mut done = 0;
     while let Some(joined) = commits.join_next().await {
@@ -158,6 +181,8 @@ pub(crate) async fn run_due(
             Ok(Err(CommitError::Store(e))) => {
                 tracing::warn!(error = %e, "committing a lifecycle step failed; will retry");
             }
+            // The runtime is shutting down; the job is still queued and runs after the restart.
+            Err(e) if e.is_cancelled() => {}
             Err(e) => tracing::error!(error = %e, "a lifecycle commit task failed"),
         }
     }
@@ -191,6 +216,8 @@ fn finish(step: Step, row: &Resource, mut job: Job) -> ChangeSet {
 async fn advance(h: &AppRunnerHandler, job: &Job, now_ms: i64) -> Result<Step, ApiError> {
     match job.family {
         Family::ServiceOperation => crate::deployments::advance(h, job, now_ms).await,
+        Family::CustomDomain => crate::custom_domains::advance(h, job, now_ms).await,
+        Family::VpcIngressConnection => crate::vpc_ingress_rows::advance(h, job, now_ms).await,
     }
 }
 
@@ -206,16 +233,23 @@ mod tests {
 
     #[test]
     fn jobs_round_trip_in_pascal_case() {
-        let job = Job {
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-            family: Family::ServiceOperation,
-            target: "op".into(),
-            step: 1,
-            due_ms: 42,
-        };
-        let text = encode(&job);
-        assert!(text.contains("\"DueMs\":42"), "{text}");
-        assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), job);
+        for (family, name) in [
+            (Family::ServiceOperation, "ServiceOperation"),
+            (Family::CustomDomain, "CustomDomain"),
+            (Family::VpcIngressConnection, "VpcIngressConnection"),
+        ] {
+            let job = Job {
+                account: "123456789012".into(),
+                region: "us-east-1".into(),
+                family,
+                target: "op".into(),
+                step: 1,
+                due_ms: 42,
+            };
+            let text = encode(&job);
+            assert!(text.contains("\"DueMs\":42"), "{text}");
+            assert!(text.contains(&format!("\"Family\":\"{name}\"")), "{text}");
+            assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), job);
+        }
     }
 }
