@@ -13,6 +13,7 @@ use crate::config::AppRunnerConfig;
 use crate::observability;
 use crate::vpc_connectors;
 use crate::{connections, errors, operations, services, tagging};
+use crate::{custom_domains, vpc_ingress_connections};
 
 /// The operations built so far (the compatibility table in the docs is generated from this).
 pub const IMPLEMENTED: &[&str] = &[
@@ -42,6 +43,14 @@ pub const IMPLEMENTED: &[&str] = &[
     "DeleteVpcConnector",
     "DescribeVpcConnector",
     "ListVpcConnectors",
+    "AssociateCustomDomain",
+    "DescribeCustomDomains",
+    "DisassociateCustomDomain",
+    "CreateVpcIngressConnection",
+    "DescribeVpcIngressConnection",
+    "ListVpcIngressConnections",
+    "UpdateVpcIngressConnection",
+    "DeleteVpcIngressConnection",
     "TagResource",
     "UntagResource",
     "ListTagsForResource",
@@ -128,6 +137,16 @@ impl ServiceHandler for AppRunnerHandler {
                 vpc_connectors::describe_vpc_connector(self, ctx, input).await
             }
             "ListVpcConnectors" => vpc_connectors::list_vpc_connectors(self, ctx, input).await,
+            "AssociateCustomDomain" => custom_domains::associate(self, ctx, input).await,
+            "DescribeCustomDomains" => custom_domains::describe(self, ctx, input).await,
+            "DisassociateCustomDomain" => custom_domains::disassociate(self, ctx, input).await,
+            "CreateVpcIngressConnection" => vpc_ingress_connections::create(self, ctx, input).await,
+            "DescribeVpcIngressConnection" => {
+                vpc_ingress_connections::describe(self, ctx, input).await
+            }
+            "ListVpcIngressConnections" => vpc_ingress_connections::list(self, ctx, input).await,
+            "UpdateVpcIngressConnection" => vpc_ingress_connections::update(self, ctx, input).await,
+            "DeleteVpcIngressConnection" => vpc_ingress_connections::delete(self, ctx, input).await,
             "TagResource" => tagging::tag_resource(self, ctx, input).await,
             "UntagResource" => tagging::untag_resource(self, ctx, input).await,
             "ListTagsForResource" => tagging::list_tags_for_resource(self, ctx, input).await,

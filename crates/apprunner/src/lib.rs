@@ -8,6 +8,7 @@ mod auto_scaling;
 mod config;
 mod connections;
 mod console;
+mod custom_domains;
 mod deployments;
 mod errors;
 mod handler;
@@ -22,6 +23,8 @@ mod store_rows;
 mod tagging;
 mod tags;
 mod vpc_connectors;
+mod vpc_ingress_connections;
+mod vpc_ingress_rows;
 
 pub use config::{AppRunnerConfig, Quotas};
 pub use console::{ConsoleHandler, CONSOLE_IMPLEMENTED};

@@ -279,6 +279,7 @@ pub(crate) async fn delete_service(
             "Service {given} has an operation in progress. Wait for it to finish before deleting the service."
         )));
     }
+    crate::vpc_ingress_rows::refuse_service_delete(h, ctx, given).await?;
     let on_failure = if was == "CREATE_FAILED" {
         "CREATE_FAILED"
     } else {

@@ -3,9 +3,9 @@
 //! Tags live in the stored document of the resource they belong to, under `Tags` as `[{"Key", "Value"}]` (the
 //! form `tags::from_input` produces at creation). The ARN is resolved by the resource's own family
 //! ([`TagTarget`]) to the exact row it names: a connection, an auto scaling or observability configuration
-//! *revision* (tags are per revision ARN, so only full revision ARNs are accepted), or a VPC connector. Updates
-//! are written with `Expect::Version` of the row read, so a concurrent change of the resource makes the call
-//! re-run against the new state.
+//! *revision* (tags are per revision ARN, so only full revision ARNs are accepted), a VPC connector, a service or a
+//! VPC ingress connection. Updates are written with `Expect::Version` of the row read, so a concurrent change of
+//! the resource makes the call re-run against the new state.
 
 use serde_json::{json, Value};
 use trailrunner_api::{ApiError, CallContext, Outcome};
@@ -15,7 +15,9 @@ use crate::errors::{invalid_request, resource_not_found};
 use crate::handler::AppRunnerHandler;
 use crate::store_rows::{document, key, read, required_str, resource_ref};
 use crate::tags::{self, MAX_TAGS};
-use crate::{arn, auto_scaling, connections, observability, service_rows, vpc_connectors};
+use crate::{
+    arn, auto_scaling, connections, observability, service_rows, vpc_connectors, vpc_ingress_rows,
+};
 
 /// Where the tags of one resource are stored, as its family resolves an ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +113,7 @@ fn target_of(given: &str, region: &str, account: &str) -> Result<TagTarget, ApiE
         "autoscalingconfiguration" => auto_scaling::tag_target(given, region, account),
         "observabilityconfiguration" => observability::tag_target(given, region, account),
         "vpcconnector" => vpc_connectors::tag_target(given, region, account),
+        "vpcingressconnection" => vpc_ingress_rows::tag_target(given, region, account),
         "service" => service_rows::tag_target(given, region, account),
         other => Err(invalid_request(format!(
             "Tagging is not supported for App Runner resources of type {other}."
@@ -233,6 +236,12 @@ mod tests {
                 format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:service/abcd/{ID}"),
                 "AWS::AppRunner::Service",
             ),
+            (
+                format!("vpcingressconnection/abcd/{ID}"),
+                "vpc-ingress-connection",
+                format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:vpcingressconnection/abcd/{ID}"),
+                "AWS::AppRunner::VpcIngressConnection",
+            ),
         ];
         for (resource, kind, id, resource_type) in cases {
             let given = format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:{resource}");
@@ -249,7 +258,8 @@ mod tests {
         for bad in [
             "not an arn".to_owned(),
             format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:service/abcd"),
-            format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:vpcingressconnection/abcd/{ID}"),
+            format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:vpcingressconnection/abcd"),
+            format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:vpcingressconnection/abcd/1/{ID}"),
             format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:connection/abcd"),
             format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:autoscalingconfiguration/abcd"),
             format!("arn:aws:apprunner:us-east-1:{ACCOUNT}:autoscalingconfiguration/abcd/3"),
@@ -268,6 +278,7 @@ mod tests {
             format!("autoscalingconfiguration/abcd/3/{ID}"),
             format!("observabilityconfiguration/abcd/2/{ID}"),
             format!("vpcconnector/abcd/1/{ID}"),
+            format!("vpcingressconnection/abcd/{ID}"),
         ] {
             for place in ["us-west-2:123456789012", "us-east-1:210987654321"] {
                 let given = format!("arn:aws:apprunner:{place}:{resource}");
