@@ -8,7 +8,9 @@ a domain or a service in the middle of a transition. Tests poll with deadlines, 
 """
 
 import itertools
+import contextlib
 import re
+import sqlite3
 import tempfile
 import time
 import uuid
@@ -345,7 +347,7 @@ def test_service_arns_that_are_malformed_unknown_or_elsewhere(srv, ar):
             assert_error(error_of(call, ServiceArn=bad, **extra), "InvalidRequestException")
 
 
-def test_a_deleted_service_has_no_domains(ar):
+def test_a_deleted_service_has_no_domains(srv, ar):
     svc = new_service(ar)
     domain = unique_domain()
     ar.associate_custom_domain(ServiceArn=svc["ServiceArn"], DomainName=domain)
@@ -357,6 +359,11 @@ def test_a_deleted_service_has_no_domains(ar):
         svc["ServiceUrl"], svc["ServiceArn"], [], [])
     for call in (ar.associate_custom_domain, ar.disassociate_custom_domain):
         assert_error(error_of(call, ServiceArn=svc["ServiceArn"], DomainName=domain), "ResourceNotFoundException")
+    # Nothing of the domain is left behind in the store.
+    with contextlib.closing(sqlite3.connect(f"file:{srv.data_dir / 'trailrunner.db'}?mode=ro", uri=True)) as db:
+        left = db.execute("SELECT count(*) FROM resources WHERE kind = 'custom-domain' AND parent = ?",
+                          (svc["ServiceArn"],)).fetchone()[0]
+    assert left == 0
 
 
 def test_service_and_domain_states(slow):

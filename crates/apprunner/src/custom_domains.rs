@@ -29,9 +29,8 @@
 //! removed from a paused or failed service). The domain is answered `DELETING` and its row removed one lifecycle
 //! delay later.
 //!
-//! A deleted service's domains go with it: `DescribeCustomDomains` on a deleted service (it can still be
-//! described) answers no domains, and its rows are never shown again (a re-created service of the same name has a
-//! new ARN). Every response's `VpcDNSTargets` lists the service's VPC ingress connections that are not deleted.
+//! A deleted service's domains go with it: the deletion's completion removes their rows, and
+//! `DescribeCustomDomains` on a deleted service (it can still be described) answers no domains. Every response's `VpcDNSTargets` lists the service's VPC ingress connections that are not deleted.
 
 use serde_json::{json, Value};
 use trailrunner_api::{ApiError, CallContext, Entropy, Outcome};
@@ -47,7 +46,7 @@ use crate::store_rows::{
 };
 use crate::vpc_ingress_rows::{dns_targets, random_label};
 
-const DOMAIN_KIND: &str = "custom-domain";
+pub(crate) const DOMAIN_KIND: &str = "custom-domain";
 
 /// The members of a `CustomDomain`, in the model's order.
 const MEMBERS: [&str; 4] = [

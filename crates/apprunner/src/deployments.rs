@@ -6,13 +6,14 @@
 //! account and region (trailrunner builds nothing, but it does not pretend a repository it cannot reach was
 //! deployed). A failed create leaves the service `CREATE_FAILED`; a failed deployment of a serving service rolls
 //! back to the configuration it had (`ROLLBACK_SUCCEEDED`). Pause, resume and delete always succeed; a finished
-//! delete frees the service's name and quota slot.
+//! delete frees the service's name and quota slot and removes its custom domains.
 
 use serde_json::{json, Value};
 use trailrunner_api::ApiError;
 use trailrunner_store::{ChangeSet, Expect, Resource, ResourceKey};
 
 use crate::connections::CONNECTION_KIND;
+use crate::custom_domains::DOMAIN_KIND;
 use crate::handler::AppRunnerHandler;
 use crate::lifecycle::{delay_ms, parse, Job, Step};
 use crate::operations::OPERATION_KIND;
@@ -65,6 +66,9 @@ pub(crate) async fn advance(
         if kind == "DELETE_SERVICE" {
             service["DeletedAt"] = now.clone();
             release_name_and_slot(&rows, &mut changes, &service).await?;
+            for domain in rows.children(DOMAIN_KIND, &service_arn).await? {
+                changes.delete(domain.key.clone(), Expect::Version(domain.version));
+            }
         }
     } else if let Some(previous) = op.get("Rollback").filter(|v| v.is_object()).cloned() {
         op["Status"] = json!("ROLLBACK_SUCCEEDED");
@@ -101,6 +105,23 @@ impl Rows<'_> {
             kind,
             id,
         )
+    }
+
+    /// Every row of `kind` whose parent is `parent` (a service's custom domains: a handful).
+    async fn children(&self, kind: &str, parent: &str) -> Result<Vec<Resource>, ApiError> {
+        self.h
+            .store
+            .list(&trailrunner_store::ListQuery {
+                account: self.job.account.clone(),
+                region: self.job.region.clone(),
+                kind: kind.into(),
+                parent: Some(parent.to_owned()),
+                after_seq: None,
+                limit: usize::MAX / 2,
+                newest_first: false,
+            })
+            .await
+            .map_err(|e| ApiError::internal_from("listing a service's rows", &e))
     }
 
     async fn get(&self, kind: &str, id: &str) -> Result<Option<Resource>, ApiError> {
