@@ -3,7 +3,9 @@
 # on 127.0.0.1 with a fresh data dir, `trailrunner bench` at concurrency 1 and 64, the generator's own ceiling,
 # wrk replaying one signed request, and LookupEvents latency over a large Event history.
 #
-#   scripts/bench.sh              # everything except the large-history part
+#   scripts/bench.sh              # everything except the large-history part and App Runner
+#   scripts/bench.sh apprunner    # DescribeService and CreateService/DeleteService pairs (needs .venv's AWS CLI,
+#                                 # which scripts/test.sh installs)
 #   BIG_DIR=/tmp/big10m scripts/bench.sh lookup   # LookupEvents over a data dir filled by the fill_events example:
 #       cargo run --release -p trailrunner-server --example fill_events -- /tmp/big10m 10000000
 set -euo pipefail
@@ -19,12 +21,13 @@ build() {
   cp target/release/trailrunner "$OUT/trailrunner"
 }
 
-# start BIN DIR: a server on a free port; prints its endpoint
+# start BIN DIR [SERVE ARGS…]: a server on a free port
 start() {
-  "$1" serve --bind 127.0.0.1:0 --data-dir "$2" --log warn > "$2.log" 2>&1 &
-  echo $! > "$2.pid"
+  local bin=$1 dir=$2; shift 2
+  "$bin" serve --bind 127.0.0.1:0 --data-dir "$dir" --log warn "$@" > "$dir.log" 2>&1 &
+  echo $! > "$dir.pid"
   for _ in $(seq 50); do
-    [ -s "$2/endpoint" ] && grep -q listening "$2.log" && break
+    [ -s "$dir/endpoint" ] && grep -q listening "$dir.log" && break
     sleep 0.1
   done
 }
@@ -52,6 +55,27 @@ all)
     wrk -t2 -c64 -d"${DURATION}s" -s "$OUT/list.lua" "$(cat "$dir/endpoint")" | grep -E 'Requests/sec|Latency|Non-2xx'
     stop "$dir"
   done
+  ;;
+apprunner)
+  build
+  echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r); $(date -u +%Y-%m-%d)"
+  dir=$(mktemp -d)/data
+  start "$OUT/trailrunner" "$dir" --lifecycle-delay 0 --quota services=100000
+  arn=$(eval "$("$OUT/trailrunner" env --data-dir "$dir")" && .venv/bin/aws apprunner create-service \
+    --service-name describe-bench --query Service.ServiceArn --output text --source-configuration \
+    '{"ImageRepository":{"ImageIdentifier":"public.ecr.aws/aws-containers/hello-app-runner:latest","ImageRepositoryType":"ECR_PUBLIC"}}')
+  sleep 1
+  run "apprunner:ListServices c=64 (yardstick)" --data-dir "$dir" --concurrency 64
+  run "apprunner:DescribeService c=1" --data-dir "$dir" --operation apprunner:DescribeService \
+    --body "{\"ServiceArn\":\"$arn\"}" --concurrency 1
+  run "apprunner:DescribeService c=64" --data-dir "$dir" --operation apprunner:DescribeService \
+    --body "{\"ServiceArn\":\"$arn\"}" --concurrency 64
+  for c in 1 16 64; do
+    printf '\n### CreateService/DeleteService pairs c=%s (--lifecycle-delay 0)\n' "$c"
+    "$OUT/trailrunner" bench --duration "$DURATION" --data-dir "$dir" --scenario create-delete --concurrency "$c" \
+      | grep -E 'requests|latency|pairs|first error'
+  done
+  stop "$dir"
   ;;
 lookup)
   [ -x "$OUT/trailrunner" ] || build
