@@ -71,6 +71,46 @@ pub(crate) fn parse_revision(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
+/// How a family's full ARNs look, for [`check_full`].
+pub(crate) struct FullArn {
+    /// The ARN resource type (`service`, `vpcconnector`, …).
+    pub(crate) resource_type: &'static str,
+    /// What the caller reads in messages (`service`, `VPC connector`, …).
+    pub(crate) noun: &'static str,
+    /// The path after the type, for messages (`<name>/<id>`).
+    pub(crate) path: &'static str,
+    /// Whether the parts after the type are well formed.
+    pub(crate) parts_ok: fn(&[&str]) -> bool,
+}
+
+/// Check a full ARN given by a caller: not of the family's form → `InvalidRequestException`; of another account
+/// or region → `ResourceNotFoundException` (the resource cannot be here).
+pub(crate) fn check_full(
+    form: &FullArn,
+    given: &str,
+    region: &str,
+    account: &str,
+) -> Result<(), trailrunner_api::ApiError> {
+    let well_formed = parse(given).filter(|parsed| {
+        parsed.resource_type == form.resource_type && (form.parts_ok)(&parsed.parts)
+    });
+    match well_formed {
+        None => Err(crate::errors::invalid_request(format!(
+            "{given} is not a valid {} ARN. Expected the full ARN \
+             arn:aws:apprunner:<region>:<account>:{}/{}.",
+            form.noun, form.resource_type, form.path
+        ))),
+        Some(parsed) if parsed.region != region || parsed.account != account => {
+            let mut noun = form.noun.to_owned();
+            noun[..1].make_ascii_uppercase();
+            Err(crate::errors::resource_not_found(format!(
+                "{noun} {given} not found: it is not in this account and region."
+            )))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +159,32 @@ mod tests {
             "arn:aws:apprunner:us-east-1:123456789012:connection/abcd/",
         ] {
             assert_eq!(parse(bad), None, "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn full_arn_checks_tell_malformed_from_elsewhere() {
+        let form = FullArn {
+            resource_type: "widget",
+            noun: "widget",
+            path: "<name>/<id>",
+            parts_ok: |parts| matches!(parts, [name, id] if is_resource_name(name, 40) && is_resource_id(id)),
+        };
+        let id = "e7656250f67242d7819feade6800f59e";
+        let good = build("us-east-1", "123456789012", "widget", &["abcd", id]);
+        assert_eq!(
+            check_full(&form, &good, "us-east-1", "123456789012"),
+            Ok(())
+        );
+        let err = check_full(&form, &good, "eu-west-1", "123456789012").unwrap_err();
+        assert_eq!(err.code, "ResourceNotFoundException");
+        assert!(err.message.starts_with("Widget "), "{}", err.message);
+        for bad in [
+            build("us-east-1", "123456789012", "widget", &["abcd"]),
+            build("us-east-1", "123456789012", "gadget", &["abcd", id]),
+        ] {
+            let err = check_full(&form, &bad, "us-east-1", "123456789012").unwrap_err();
+            assert_eq!(err.code, "InvalidRequestException");
         }
     }
 

@@ -71,26 +71,17 @@ pub(crate) fn is_service_name(name: &str) -> bool {
     arn::is_resource_name(name, 40)
 }
 
+const FORM: arn::FullArn = arn::FullArn {
+    resource_type: ARN_RESOURCE_TYPE,
+    noun: "service",
+    path: "<name>/<id>",
+    parts_ok: |parts| matches!(parts, [name, id] if is_service_name(name) && arn::is_resource_id(id)),
+};
+
 /// `arn:aws:apprunner:<region>:<account>:service/<name>/<32 hex id>`: anything else is an
 /// `InvalidRequestException`; one of another account or region a `ResourceNotFoundException`.
 pub(crate) fn check_arn(given: &str, region: &str, account: &str) -> Result<(), ApiError> {
-    let well_formed = arn::parse(given).filter(|parsed| {
-        parsed.resource_type == ARN_RESOURCE_TYPE
-            && matches!(parsed.parts.as_slice(),
-                [name, id] if is_service_name(name) && arn::is_resource_id(id))
-    });
-    match well_formed {
-        None => Err(invalid_request(format!(
-            "{given} is not a valid service ARN. Expected \
-             arn:aws:apprunner:<region>:<account>:service/<name>/<id>."
-        ))),
-        Some(parsed) if parsed.region != region || parsed.account != account => {
-            Err(resource_not_found(format!(
-                "Service {given} not found in this account and region."
-            )))
-        }
-        Some(_) => Ok(()),
-    }
+    arn::check_full(&FORM, given, region, account)
 }
 
 /// The service `given` names, in any state.

@@ -224,26 +224,19 @@ pub(crate) async fn delete_vpc_connector(
 /// `arn:aws:apprunner:<region>:<account>:vpcconnector/<name>/<revision>/<32 hex id>`: a malformed ARN is an
 /// `InvalidRequestException`, one of another account or region a `ResourceNotFoundException`.
 fn check_arn(given: &str, region: &str, account: &str) -> Result<(), ApiError> {
-    let well_formed = arn::parse(given).filter(|parsed| {
-        parsed.resource_type == ARN_RESOURCE_TYPE
-            && matches!(parsed.parts.as_slice(),
-                [name, revision, id] if is_connector_name(name)
-                    && *revision == "1"
-                    && arn::is_resource_id(id))
-    });
-    match well_formed {
-        None => Err(invalid_request(format!(
-            "{given} is not a valid VPC connector ARN. Expected the full ARN \
-             arn:aws:apprunner:<region>:<account>:vpcconnector/<name>/<revision>/<id>."
-        ))),
-        Some(parsed) if parsed.region != region || parsed.account != account => {
-            Err(resource_not_found(format!(
-                "VPC connector {given} not found: it is not in this account and region."
-            )))
-        }
-        Some(_) => Ok(()),
-    }
+    arn::check_full(&FORM, given, region, account)
 }
+
+const FORM: arn::FullArn = arn::FullArn {
+    resource_type: ARN_RESOURCE_TYPE,
+    noun: "VPC connector",
+    path: "<name>/<revision>/<id>",
+    parts_ok: |parts| {
+        matches!(parts, [name, revision, id] if is_connector_name(name)
+            && *revision == "1"
+            && arn::is_resource_id(id))
+    },
+};
 
 /// Where the tags of the VPC connector `given` are stored: its row, keyed by the full ARN (errors as for
 /// [`check_arn`]).

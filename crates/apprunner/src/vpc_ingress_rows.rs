@@ -167,24 +167,15 @@ pub(crate) async fn load(
 /// `arn:aws:apprunner:<region>:<account>:vpcingressconnection/<name>/<32 hex id>`: a malformed ARN is an
 /// `InvalidRequestException`, one of another account or region a `ResourceNotFoundException`.
 pub(crate) fn check_arn(given: &str, region: &str, account: &str) -> Result<(), ApiError> {
-    let well_formed = arn::parse(given).filter(|parsed| {
-        parsed.resource_type == ARN_RESOURCE_TYPE
-            && matches!(parsed.parts.as_slice(),
-                [name, id] if is_connection_name(name) && arn::is_resource_id(id))
-    });
-    match well_formed {
-        None => Err(invalid_request(format!(
-            "{given} is not a valid VPC ingress connection ARN. Expected the full ARN \
-             arn:aws:apprunner:<region>:<account>:vpcingressconnection/<name>/<id>."
-        ))),
-        Some(parsed) if parsed.region != region || parsed.account != account => {
-            Err(resource_not_found(format!(
-                "VPC ingress connection {given} not found: it is not in this account and region."
-            )))
-        }
-        Some(_) => Ok(()),
-    }
+    arn::check_full(&FORM, given, region, account)
 }
+
+const FORM: arn::FullArn = arn::FullArn {
+    resource_type: ARN_RESOURCE_TYPE,
+    noun: "VPC ingress connection",
+    path: "<name>/<id>",
+    parts_ok: |parts| matches!(parts, [name, id] if is_connection_name(name) && arn::is_resource_id(id)),
+};
 
 /// Where the tags of the VPC ingress connection `given` are stored: its row, keyed by the full ARN (errors as
 /// for [`check_arn`]).
