@@ -1,5 +1,6 @@
 """Fixtures that run the real trailrunner binary on 127.0.0.1 with a port chosen at run time."""
 
+import contextlib
 import json
 import os
 import re
@@ -113,16 +114,23 @@ def stop_server(server: Server) -> int:
     return server.process.returncode
 
 
-@pytest.fixture(scope="session")
-def server():
+@contextlib.contextmanager
+def running_server(*extra_args):
+    """A server of its own on a fresh data dir, stopped afterwards; it must exit cleanly."""
     with tempfile.TemporaryDirectory(prefix="trailrunner-test-") as tmp:
-        # Service operations settle in a tenth of a second (the default, 2s, would make the suite crawl).
-        srv = start_server(Path(tmp) / "data", "--lifecycle-delay", "100ms")
+        srv = start_server(Path(tmp) / "data", *extra_args)
         try:
             yield srv
         finally:
             code = stop_server(srv)
             assert code == 0, f"server exited with {code}: {''.join(srv.stderr_lines)[-2000:]}"
+
+
+@pytest.fixture(scope="session")
+def server():
+    # Service operations settle in a tenth of a second (the default, 2s, would make the suite crawl).
+    with running_server("--lifecycle-delay", "100ms") as srv:
+        yield srv
 
 
 @pytest.fixture

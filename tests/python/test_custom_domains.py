@@ -11,16 +11,14 @@ import itertools
 import contextlib
 import re
 import sqlite3
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import start_server, stop_server
+from conftest import running_server
 from records import record_of
 
 UNCHECKED = botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1})
@@ -54,31 +52,16 @@ def assert_error(resp, code):
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def private_server(*args):
-    tmp = tempfile.TemporaryDirectory(prefix="trailrunner-test-")
-    return tmp, start_server(Path(tmp.name) / "data", *args)
-
-
 @pytest.fixture(scope="module")
 def fast():
-    tmp, srv = private_server("--lifecycle-delay", "100ms")
-    try:
+    with running_server("--lifecycle-delay", "100ms") as srv:
         yield srv
-    finally:
-        code = stop_server(srv)
-        tmp.cleanup()
-        assert code == 0, f"server exited with {code}: {''.join(srv.stderr_lines)[-2000:]}"
 
 
 @pytest.fixture(scope="module")
 def slow():
-    tmp, srv = private_server("--lifecycle-delay", "1s")
-    try:
+    with running_server("--lifecycle-delay", "1s") as srv:
         yield srv
-    finally:
-        code = stop_server(srv)
-        tmp.cleanup()
-        assert code == 0, f"server exited with {code}: {''.join(srv.stderr_lines)[-2000:]}"
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import BIN, start_server, stop_server
+from conftest import BIN, running_server, start_server, stop_server
 from records import record_of
 
 UNCHECKED = botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1})
@@ -1190,15 +1190,8 @@ def test_failed_service_calls_are_recorded(server, ar, made):
 
 @pytest.fixture(scope="module")
 def slow():
-    import tempfile
-    from pathlib import Path
-    with tempfile.TemporaryDirectory(prefix="trailrunner-test-") as tmp:
-        srv = start_server(Path(tmp) / "data", "--lifecycle-delay", "700ms")
-        try:
-            yield srv
-        finally:
-            code = stop_server(srv)
-            assert code == 0, f"server exited with {code}: {''.join(srv.stderr_lines)[-2000:]}"
+    with running_server("--lifecycle-delay", "700ms") as srv:
+        yield srv
 
 
 def test_calls_while_an_operation_runs(slow):

@@ -12,16 +12,14 @@ import datetime
 import itertools
 import json
 import re
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import botocore.config
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import start_server, stop_server
+from conftest import running_server, start_server, stop_server
 from records import record_of
 
 UNCHECKED = botocore.config.Config(parameter_validation=False, retries={"max_attempts": 1})
@@ -56,32 +54,16 @@ def assert_error(resp, code):
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def private_server(*args):
-    tmp = tempfile.TemporaryDirectory(prefix="trailrunner-test-")
-    srv = start_server(Path(tmp.name) / "data", *args)
-    return tmp, srv
-
-
 @pytest.fixture(scope="module")
 def fast():
-    tmp, srv = private_server("--lifecycle-delay", "100ms", "--quota", "vpc-ingress-connections=3")
-    try:
+    with running_server("--lifecycle-delay", "100ms", "--quota", "vpc-ingress-connections=3") as srv:
         yield srv
-    finally:
-        code = stop_server(srv)
-        tmp.cleanup()
-        assert code == 0, f"server exited with {code}: {''.join(srv.stderr_lines)[-2000:]}"
 
 
 @pytest.fixture(scope="module")
 def slow():
-    tmp, srv = private_server("--lifecycle-delay", "1s")
-    try:
+    with running_server("--lifecycle-delay", "1s") as srv:
         yield srv
-    finally:
-        code = stop_server(srv)
-        tmp.cleanup()
-        assert code == 0, f"server exited with {code}: {''.join(srv.stderr_lines)[-2000:]}"
 
 
 @pytest.fixture
