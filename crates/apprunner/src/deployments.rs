@@ -48,10 +48,12 @@ pub(crate) async fn advance(
 
     let service_arn = text(&op, "TargetArn")?.to_owned();
     let Some(service_row) = rows.get(SERVICE_KIND, &service_arn).await? else {
-        return Err(ApiError::internal_from(
-            "service of an operation",
-            &"missing",
-        ));
+        // Service rows are never removed, so this is a damaged store; retrying would only repeat the error.
+        tracing::error!(operation = %job.target, service = %service_arn,
+            "lifecycle job for a missing service; dropping it");
+        return Ok(Step::Done {
+            changes: ChangeSet::new(),
+        });
     };
     let mut service = parse(&service_row)?;
     let kind = text(&op, "Type")?.to_owned();
