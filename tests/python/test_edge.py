@@ -65,7 +65,8 @@ def test_huge_body_is_refused_and_server_survives(server):
     big = b'{"NextToken": "' + b"a" * (2 * 1024 * 1024) + b'"}'
     status, h, body = send(server, *signed_json(server, LIST, body=big))
     assert json_error(status, h, body)[:2] == (413, "RequestEntityTooLargeException")
-    assert server.client("apprunner").list_services()["ServiceSummaryList"] == []
+    # The server is still there, on a new connection.
+    assert "ServiceSummaryList" in server.client("apprunner").list_services()
 
 
 @pytest.mark.parametrize("target", ["AppRunner.NoSuchOperation", "NoSuchService_2020.ListServices", "nodots"])

@@ -57,6 +57,12 @@ pub trait ServiceHandler: Send + Sync + 'static {
     /// The CloudTrail `eventSource`, e.g. `apprunner.amazonaws.com`.
     fn event_source(&self) -> &'static str;
 
+    /// For a global service (IAM): the region its calls are recorded in, whatever region the client signed for.
+    /// `None` (the default): the region of the request's credential scope.
+    fn home_region(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Whether `operation` (a name from this service's model) is built. The edge answers
     /// [`ApiError::not_implemented`] for the others before decoding anything, and the compatibility table in the
     /// docs is generated from this.

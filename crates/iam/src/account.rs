@@ -5,7 +5,7 @@ use trailrunner_api::{Clock, Entropy};
 use trailrunner_store::{ChangeSet, CommitError, Expect, ResourceKey, Store, StoreError};
 
 use crate::ids;
-use crate::keys::{key_row, AccessKeyDoc};
+use crate::keys::{key_row, root_parent, AccessKeyDoc};
 
 /// The account id a new data dir gets unless told otherwise.
 pub const DEFAULT_ACCOUNT_ID: &str = "123456789012";
@@ -45,13 +45,13 @@ pub enum BootstrapError {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct InstallationDoc {
+pub(crate) struct InstallationDoc {
     account_id: String,
-    root_access_key_id: String,
-    created_at: String,
+    pub(crate) root_access_key_id: String,
+    pub(crate) created_at: String,
 }
 
-fn installation_key() -> ResourceKey {
+pub(crate) fn installation_key() -> ResourceKey {
     ResourceKey::new("", "", "installation", "account")
 }
 
@@ -96,13 +96,14 @@ pub async fn bootstrap(
         status: "Active".into(),
         user_name: None,
         user_id: None,
+        user_arn: None,
         created_at,
     };
     let mut cs = ChangeSet::new();
     cs.put(installation_key(), None, to_json(&install)?, Expect::Absent);
     cs.put(
         key_row(&creds.access_key_id),
-        Some(format!("{account_id}/root")),
+        Some(root_parent(&account_id)),
         to_json(&key)?,
         Expect::Absent,
     );

@@ -16,6 +16,16 @@ pub(crate) fn secret_access_key(entropy: &dyn Entropy) -> String {
     entropy.string_from(SECRET_ALPHABET, 40)
 }
 
+/// `AIDA` + 17 characters: an IAM user's unique id.
+pub(crate) fn user_id(entropy: &dyn Entropy) -> String {
+    format!("AIDA{}", entropy.string_from(ID_ALPHABET, 17))
+}
+
+/// `AROA` + 17 characters: an IAM role's unique id.
+pub(crate) fn role_id(entropy: &dyn Entropy) -> String {
+    format!("AROA{}", entropy.string_from(ID_ALPHABET, 17))
+}
+
 /// Whether a string can be an access key id at all (checked before any store lookup).
 pub(crate) fn plausible_access_key_id(id: &str) -> bool {
     (16..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -33,5 +43,14 @@ mod tests {
         assert_eq!(secret_access_key(&SystemEntropy).len(), 40);
         assert!(!plausible_access_key_id("AKIA/../../etc"));
         assert!(!plausible_access_key_id("short"));
+        for (id, prefix) in [
+            (user_id(&SystemEntropy), "AIDA"),
+            (role_id(&SystemEntropy), "AROA"),
+        ] {
+            assert!(id.starts_with(prefix) && id.len() == 21, "{id}");
+            assert!(id
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+        }
     }
 }

@@ -6,14 +6,15 @@ use std::sync::{Arc, Mutex, RwLock};
 use serde::{Deserialize, Serialize};
 use trailrunner_api::{Caller, CallerKind};
 use trailrunner_sigv4::SigningKey;
-use trailrunner_store::{ResourceKey, SharedStore, StoreError};
+use trailrunner_store::{Change, ChangeSet, ResourceKey, SharedStore, StoreError};
 
 use crate::ids;
 
 pub(crate) const KEY_KIND: &str = "access-key";
 
 /// How an access key is stored: key ids are unique across accounts, so rows live in the global scope (empty
-/// account and region) under their id; the parent is `<account>/<user name>` or `<account>/root`.
+/// account and region) under their id; the parent is [`root_parent`] or [`user_parent`] (by the user's unique
+/// id, so a user called `root` cannot be confused with the account's root).
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AccessKeyDoc {
@@ -23,7 +24,18 @@ pub(crate) struct AccessKeyDoc {
     pub(crate) status: String,
     pub(crate) user_name: Option<String>,
     pub(crate) user_id: Option<String>,
+    /// The user's ARN (it carries the user's path); absent for root keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) user_arn: Option<String>,
     pub(crate) created_at: String,
+}
+
+pub(crate) fn root_parent(account_id: &str) -> String {
+    format!("{account_id}/root")
+}
+
+pub(crate) fn user_parent(account_id: &str, user_id: &str) -> String {
+    format!("{account_id}/user/{user_id}")
 }
 
 pub(crate) fn key_row(access_key_id: &str) -> ResourceKey {
@@ -68,31 +80,44 @@ impl KeyEntry {
     }
 }
 
-/// Resolves access key ids, with a cache in front of the store. Only keys that exist and are active are cached;
-/// a caller that changes a key (deactivation, deletion) calls [`KeyRing::invalidate`].
+/// Resolves access key ids, with a cache in front of the store. Only keys that exist and are active are cached.
+/// Whoever commits a change to a key row (deactivation, deletion) calls [`KeyRing::invalidate`] for it once the
+/// commit is durable (the edge does, for every change set, through [`KeyRing::touched`]), so a deactivated or
+/// deleted key is refused from the moment the call that changed it is answered.
+///
+/// A lookup that read the store before such a commit must not put the old state back into the cache after the
+/// invalidation: every invalidation bumps an epoch, and a lookup caches its answer only if the epoch it saw before
+/// reading the store is still current.
 pub struct KeyRing {
     store: SharedStore,
-    cache: RwLock<HashMap<String, Arc<KeyEntry>>>,
+    cache: RwLock<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    epoch: u64,
+    keys: HashMap<String, Arc<KeyEntry>>,
 }
 
 impl KeyRing {
     pub fn new(store: SharedStore) -> Self {
         KeyRing {
             store,
-            cache: RwLock::new(HashMap::new()),
+            cache: RwLock::new(Cache::default()),
         }
     }
 
     /// The active key with this id, or `None` if there is no such key (or it is inactive).
     pub async fn lookup(&self, access_key_id: &str) -> Result<Option<Arc<KeyEntry>>, StoreError> {
-        if let Some(hit) = self
-            .cache
-            .read()
-            .ok()
-            .and_then(|c| c.get(access_key_id).cloned())
-        {
-            return Ok(Some(hit));
-        }
+        let epoch = match self.cache.read() {
+            Ok(c) => {
+                if let Some(hit) = c.keys.get(access_key_id) {
+                    return Ok(Some(hit.clone()));
+                }
+                c.epoch
+            }
+            Err(_) => u64::MAX,
+        };
         if !ids::plausible_access_key_id(access_key_id) {
             return Ok(None);
         }
@@ -109,7 +134,10 @@ impl KeyRing {
             (Some(name), Some(id)) => Caller {
                 kind: CallerKind::IamUser,
                 principal_id: id.clone(),
-                arn: format!("arn:aws:iam::{account_id}:user/{name}"),
+                arn: doc
+                    .user_arn
+                    .clone()
+                    .unwrap_or_else(|| format!("arn:aws:iam::{account_id}:user/{name}")),
                 user_name: Some(name.clone()),
                 access_key_id: access_key_id.to_string(),
                 account_id,
@@ -128,15 +156,120 @@ impl KeyRing {
             secret: doc.secret_access_key,
             derived: Mutex::new(Vec::new()),
         });
-        if let Ok(mut cache) = self.cache.write() {
-            cache.insert(access_key_id.to_string(), entry.clone());
-        }
+        self.remember(epoch, access_key_id, &entry);
         Ok(Some(entry))
     }
 
+    /// Cache `entry` unless a key was invalidated since `epoch` (then what was read may be stale).
+    fn remember(&self, epoch: u64, access_key_id: &str, entry: &Arc<KeyEntry>) {
+        if let Ok(mut cache) = self.cache.write() {
+            if cache.epoch == epoch {
+                cache.keys.insert(access_key_id.to_string(), entry.clone());
+            }
+        }
+    }
+
+    /// Forget a key whose row changed (call after the change is durable).
     pub fn invalidate(&self, access_key_id: &str) {
         if let Ok(mut cache) = self.cache.write() {
-            cache.remove(access_key_id);
+            cache.epoch = cache.epoch.wrapping_add(1);
+            cache.keys.remove(access_key_id);
         }
+    }
+
+    /// The access keys whose rows `changes` writes or deletes: to [`invalidate`](Self::invalidate) once it has
+    /// committed.
+    pub fn touched(changes: &ChangeSet) -> Vec<String> {
+        changes
+            .changes
+            .iter()
+            .map(|c| match c {
+                Change::Put { key, .. } | Change::Delete { key, .. } => key,
+            })
+            .filter(|k| k.kind == KEY_KIND && k.account.is_empty() && k.region.is_empty())
+            .map(|k| k.id.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trailrunner_store::sqlite::Durability;
+    use trailrunner_store::{Expect, SqliteStore};
+
+    fn doc(status: &str) -> String {
+        serde_json::json!({
+            "accountId": "123456789012", "secretAccessKey": "s".repeat(40), "status": status,
+            "userName": "alice", "userId": "AIDAAAAAAAAAAAAAAAAAA",
+            "userArn": "arn:aws:iam::123456789012:user/dev/alice", "createdAt": "2026-01-01T00:00:00Z",
+        })
+        .to_string()
+    }
+
+    #[tokio::test]
+    async fn a_changed_key_stops_working_once_invalidated() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore =
+            Arc::new(SqliteStore::open(&dir.path().join("t.db"), Durability::Normal).unwrap());
+        let id = "AKIAAAAAAAAAAAAAAAAA";
+        let mut cs = ChangeSet::new();
+        cs.put(key_row(id), Some("p".into()), doc("Active"), Expect::Absent);
+        store.commit(cs).await.unwrap();
+        let ring = KeyRing::new(store.clone());
+        let entry = ring.lookup(id).await.unwrap().expect("active");
+        assert_eq!(entry.caller.kind, CallerKind::IamUser);
+        assert_eq!(entry.caller.arn, "arn:aws:iam::123456789012:user/dev/alice");
+
+        let mut cs = ChangeSet::new();
+        cs.put(key_row(id), Some("p".into()), doc("Inactive"), Expect::Any);
+        cs.put(
+            ResourceKey::new("1", "", "iam-user", "x"),
+            None,
+            "{}".into(),
+            Expect::Any,
+        );
+        let touched = KeyRing::touched(&cs);
+        assert_eq!(touched, vec![id.to_string()], "only access-key rows");
+        store.commit(cs).await.unwrap();
+        assert!(
+            ring.lookup(id).await.unwrap().is_some(),
+            "still cached until invalidated"
+        );
+        for t in &touched {
+            ring.invalidate(t);
+        }
+        assert!(
+            ring.lookup(id).await.unwrap().is_none(),
+            "inactive keys are refused"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lookup_racing_an_invalidation_does_not_cache_the_old_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore =
+            Arc::new(SqliteStore::open(&dir.path().join("t.db"), Durability::Normal).unwrap());
+        let ring = KeyRing::new(store);
+        let entry = Arc::new(KeyEntry {
+            caller: Caller {
+                kind: CallerKind::Root,
+                account_id: "1".into(),
+                principal_id: "1".into(),
+                arn: "arn:aws:iam::1:root".into(),
+                access_key_id: "AKIAAAAAAAAAAAAAAAAA".into(),
+                user_name: None,
+            },
+            secret: "s".into(),
+            derived: Mutex::new(Vec::new()),
+        });
+        // A lookup read the store, then an invalidation landed before it cached what it read: not cached.
+        let epoch = ring.cache.read().unwrap().epoch;
+        ring.invalidate("AKIAAAAAAAAAAAAAAAAB");
+        ring.remember(epoch, "AKIAAAAAAAAAAAAAAAAA", &entry);
+        assert!(ring.cache.read().unwrap().keys.is_empty());
+        let epoch = ring.cache.read().unwrap().epoch;
+        ring.remember(epoch, "AKIAAAAAAAAAAAAAAAAA", &entry);
+        assert_eq!(ring.cache.read().unwrap().keys.len(), 1);
     }
 }

@@ -1,14 +1,27 @@
-//! Identities: the account, its access keys, and STS.
+//! Identities: the account, its access keys, IAM and STS.
 //!
 //! [`account::bootstrap`] creates the account and its root access key on first start. [`KeyRing`] resolves the
 //! access key id of a signed request to its secret and to the [`Caller`](trailrunner_api::Caller) it stands
-//! for, caching keys and derived signing keys. [`StsHandler`] serves STS.
+//! for, caching keys and derived signing keys. [`IamHandler`] serves IAM (users, access keys, roles, inline
+//! policies, login profiles), [`StsHandler`] serves STS.
 
+mod access_keys;
 pub mod account;
+mod entities;
+mod errors;
+mod iam_handler;
 mod ids;
+mod inline_policies;
 mod keys;
+mod login_profiles;
+mod policy_doc;
+mod roles;
 mod sts;
+mod users;
 
 pub use account::{bootstrap, BootstrapError, RootCredentials};
+pub use iam_handler::{IamHandler, IAM_IMPLEMENTED};
 pub use keys::{KeyEntry, KeyRing};
+/// For the console: whether a password matches a stored login profile's hash.
+pub use login_profiles::verify_password;
 pub use sts::{StsHandler, STS_IMPLEMENTED};

@@ -121,6 +121,14 @@ pub async fn start(
         trailrunner_model::sts(),
         Arc::new(trailrunner_iam::StsHandler),
     );
+    registry.mount(
+        trailrunner_model::iam(),
+        Arc::new(trailrunner_iam::IamHandler::new(
+            store.clone(),
+            tokens.clone(),
+            entropy.clone(),
+        )),
+    );
 
     let listener = TcpListener::bind(config.bind)
         .await

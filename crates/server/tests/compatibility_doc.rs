@@ -54,6 +54,12 @@ fn render() -> String {
     );
     section(
         &mut out,
+        "IAM (awsQuery; global: recorded in us-east-1)",
+        trailrunner_model::iam(),
+        trailrunner_iam::IAM_IMPLEMENTED,
+    );
+    section(
+        &mut out,
         "trailrunner's own App Runner actions (awsJson 1.0, `X-Amz-Target: TrailRunner.*`; recorded as App Runner events)",
         trailrunner_model::trailrunner(),
         trailrunner_apprunner::CONSOLE_IMPLEMENTED,

@@ -66,8 +66,15 @@ impl Call<'_> {
                 Ok(&outcome.output),
                 &outcome.resources,
             );
+            // Access keys this call changed (deactivated, deleted) stop working as soon as it is answered.
+            let touched_keys = trailrunner_iam::KeyRing::touched(&changes);
             match self.state.store.commit(changes).await {
-                Ok(_) => return Ok(outcome.output),
+                Ok(_) => {
+                    for id in &touched_keys {
+                        self.state.keys.invalidate(id);
+                    }
+                    return Ok(outcome.output);
+                }
                 Err(CommitError::Conflict { kind, id }) if attempt < MAX_ATTEMPTS => {
                     tracing::debug!(
                         kind,

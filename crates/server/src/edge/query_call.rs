@@ -40,7 +40,10 @@ pub(crate) async fn run(
             )
         })?;
         protocol = mounted.protocol;
-        let ctx = super::call_context(state, request_id, peer, now, parts, who);
+        let mut ctx = super::call_context(state, request_id, peer, now, parts, who);
+        if let Some(region) = mounted.handler.home_region() {
+            ctx.region = region.to_string();
+        }
         let request = query::decode(parts.uri.query(), &body)?;
         let op = mounted.model.operation(&request.action);
         let call = Call {
