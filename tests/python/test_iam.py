@@ -127,7 +127,11 @@ def test_get_user_without_name(server, iam):
     n = name("self")
     user = iam.create_user(UserName=n)["User"]
     key = iam.create_access_key(UserName=n)["AccessKey"]
+    # Users are allowed only what their policies allow (test_authorization.py).
+    iam.put_user_policy(UserName=n, PolicyName="self", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser", "Resource": user["Arn"]}]}))
     assert as_user(server, key, "iam").get_user()["User"] == user
+    iam.delete_user_policy(UserName=n, PolicyName="self")
     iam.delete_access_key(UserName=n, AccessKeyId=key["AccessKeyId"])
     iam.delete_user(UserName=n)
 
@@ -197,6 +201,10 @@ def test_a_users_key_signs_as_that_user(server, iam):
     n = name("signer")
     user = iam.create_user(UserName=n, Path="/ops/")["User"]
     key = iam.create_access_key(UserName=n)["AccessKey"]
+    iam.put_user_policy(UserName=n, PolicyName="work", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "apprunner:List*", "Resource": "*"},
+            {"Effect": "Allow", "Action": "iam:ListAccessKeys", "Resource": user["Arn"]}]}))
     sts = as_user(server, key, "sts")
     ident = sts.get_caller_identity()
     assert (ident["UserId"], ident["Account"], ident["Arn"]) == (user["UserId"], server.account_id, user["Arn"])
@@ -226,6 +234,7 @@ def test_a_users_key_signs_as_that_user(server, iam):
     iam.delete_access_key(UserName=n, AccessKeyId=key["AccessKeyId"])
     assert error_of(sts.get_caller_identity)[0] == "InvalidClientTokenId"
     assert error_of(apprunner.list_services)[0] == "UnrecognizedClientException"
+    iam.delete_user_policy(UserName=n, PolicyName="work")
     iam.delete_user(UserName=n)
 
 

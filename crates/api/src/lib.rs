@@ -12,7 +12,7 @@ mod handler;
 mod page_token;
 pub mod sys;
 
-pub use caller::{Caller, CallerKind};
+pub use caller::{Caller, CallerKind, IssuerKind, Session, SessionIssuer, SessionOrigin};
 pub use error::{ApiError, Fault};
 pub use handler::{CallContext, InvalidInput, Outcome, ResourceRef, ServiceHandler};
 pub use page_token::{PageTokens, MAX_TOKEN_LEN};

@@ -18,6 +18,7 @@ fn ctx() -> CallContext {
             arn: "arn:aws:iam::123456789012:user/aws-user".into(),
             access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
             user_name: Some("aws-user".into()),
+            session: None,
         },
         region: "us-east-2".into(),
         source_ip: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 0)),

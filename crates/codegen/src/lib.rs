@@ -10,6 +10,7 @@ mod java_regex;
 mod names;
 mod readonly;
 mod sensitive;
+mod sensitive_overrides;
 mod service;
 mod tables;
 mod types;
@@ -60,12 +61,14 @@ pub const SERVICES: &[ServiceSpec] = &[
 pub fn generate(models_dir: &Path) -> Result<Vec<(PathBuf, String)>> {
     let overrides = readonly::load(&models_dir.join("readonly-overrides.json"))?;
     let aliases = enum_aliases::load(&models_dir.join("enum-aliases.json"))?;
+    let hide = sensitive_overrides::load(&models_dir.join("sensitive-overrides.json"))?;
     let mut files = Vec::new();
     let mut modules = Vec::new();
     for spec in SERVICES {
         let source = format!("models/{}.json", spec.id);
         let mut model = botocore::load(&models_dir.join(format!("{}.json", spec.id)))?;
         aliases.apply(spec.id, &mut model)?;
+        hide.apply(spec.id, &mut model)?;
         let svc = service::Service::build(spec.id, model, &overrides)
             .with_context(|| format!("building tables for {source}"))?;
         let header = header(&source);
@@ -80,6 +83,7 @@ pub fn generate(models_dir: &Path) -> Result<Vec<(PathBuf, String)>> {
     }
     overrides.check_all_used()?;
     aliases.check_all_used()?;
+    hide.check_all_used()?;
     files.push((PathBuf::from(OUTPUT_DIR).join("mod.rs"), mod_rs(&modules)));
     Ok(files)
 }

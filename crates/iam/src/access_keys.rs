@@ -46,6 +46,12 @@ async fn owner(h: &IamHandler, ctx: &CallContext, input: &Value) -> Result<Owner
         (Some(name), _) => name,
         (None, CallerKind::IamUser) => ctx.caller.user_name.as_deref().unwrap_or_default(),
         (None, CallerKind::Root) => return Ok(Owner::Root),
+        // IAM's answer for role sessions and federated users, which have no user of their own.
+        (None, CallerKind::AssumedRole | CallerKind::FederatedUser) => {
+            return Err(crate::errors::validation(
+                "Must specify userName when calling with non-User credentials",
+            ))
+        }
     };
     Ok(Owner::User(
         e::require_user(h.store.as_ref(), account, name).await?,

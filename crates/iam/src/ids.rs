@@ -11,6 +11,16 @@ pub(crate) fn access_key_id(entropy: &dyn Entropy) -> String {
     format!("AKIA{}", entropy.string_from(ID_ALPHABET, 16))
 }
 
+/// `ASIA` + 16 characters: a temporary access key id (STS).
+pub(crate) fn temporary_access_key_id(entropy: &dyn Entropy) -> String {
+    format!("ASIA{}", entropy.string_from(ID_ALPHABET, 16))
+}
+
+/// A session token: 256 base64 characters (about 1,500 random bits). Only its SHA-256 is stored.
+pub(crate) fn session_token(entropy: &dyn Entropy) -> String {
+    entropy.string_from(SECRET_ALPHABET, 256)
+}
+
 /// 40 characters, as AWS secret access keys are.
 pub(crate) fn secret_access_key(entropy: &dyn Entropy) -> String {
     entropy.string_from(SECRET_ALPHABET, 40)
@@ -41,6 +51,9 @@ mod tests {
         let id = access_key_id(&SystemEntropy);
         assert!(id.starts_with("AKIA") && id.len() == 20 && plausible_access_key_id(&id));
         assert_eq!(secret_access_key(&SystemEntropy).len(), 40);
+        let temp = temporary_access_key_id(&SystemEntropy);
+        assert!(temp.starts_with("ASIA") && temp.len() == 20 && plausible_access_key_id(&temp));
+        assert_ne!(session_token(&SystemEntropy), session_token(&SystemEntropy));
         assert!(!plausible_access_key_id("AKIA/../../etc"));
         assert!(!plausible_access_key_id("short"));
         for (id, prefix) in [

@@ -1,7 +1,7 @@
 //! Inline policies of users and roles: `Put/Get/Delete/List` `UserPolicy` and `RolePolicy`.
 //!
 //! The documents are stored as sent (checked to be policies, within IAM's aggregate size quota per entity) and
-//! returned URL-encoded, as IAM does. They are not enforced yet.
+//! returned URL-encoded, as IAM does. The edge enforces them (`authorize.rs`).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

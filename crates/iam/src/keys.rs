@@ -42,6 +42,10 @@ pub(crate) fn key_row(access_key_id: &str) -> ResourceKey {
     ResourceKey::new("", "", KEY_KIND, access_key_id)
 }
 
+/// Cached keys beyond which temporary ones are dropped from the cache (they are only ever added: each
+/// `AssumeRole` mints a new key). Long-term keys are bounded by IAM's quotas.
+const MAX_CACHED: usize = 10_000;
+
 /// How many derived signing keys one access key keeps (one per date, region and service in use).
 const DERIVED_PER_KEY: usize = 16;
 
@@ -49,7 +53,19 @@ const DERIVED_PER_KEY: usize = 16;
 pub struct KeyEntry {
     pub caller: Caller,
     secret: String,
+    /// For temporary credentials: the SHA-256 of the session token issued with the key (the token itself is
+    /// never stored).
+    pub(crate) token_sha256: Option<[u8; 32]>,
     derived: Mutex<Vec<(String, SigningKey)>>,
+}
+
+/// Why the security token of a request does not go with its access key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenProblem {
+    /// Missing for temporary credentials, wrong, or present for a long-term key.
+    Invalid,
+    /// Right token, but the temporary credentials have expired.
+    Expired,
 }
 
 impl std::fmt::Debug for KeyEntry {
@@ -61,6 +77,39 @@ impl std::fmt::Debug for KeyEntry {
 }
 
 impl KeyEntry {
+    pub(crate) fn new(caller: Caller, secret: String, token_sha256: Option<[u8; 32]>) -> Self {
+        KeyEntry {
+            caller,
+            secret,
+            token_sha256,
+            derived: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Check the request's `X-Amz-Security-Token` (`token`) against this key at `now`. Call after the signature
+    /// verified. A long-term key takes no token; temporary credentials need the one issued with them (compared by
+    /// hash, in constant time) and are refused from their `Expiration` on.
+    pub fn check_token(
+        &self,
+        token: Option<&str>,
+        now: jiff::Timestamp,
+    ) -> Result<(), TokenProblem> {
+        match (&self.token_sha256, token) {
+            (None, None) => Ok(()),
+            (None, Some(_)) | (Some(_), None) => Err(TokenProblem::Invalid),
+            (Some(expected), Some(token)) => {
+                let got = crate::sessions::token_hash(token);
+                if aws_lc_rs::constant_time::verify_slices_are_equal(expected, &got).is_err() {
+                    return Err(TokenProblem::Invalid);
+                }
+                match &self.caller.session {
+                    Some(session) if now < session.expires_at => Ok(()),
+                    _ => Err(TokenProblem::Expired),
+                }
+            }
+        }
+    }
+
     /// The signing key for a credential scope, derived once and then reused (four HMACs saved per request).
     pub fn signing_key(&self, date: &str, region: &str, service: &str) -> SigningKey {
         let scope = format!("{date}/{region}/{service}");
@@ -121,6 +170,18 @@ impl KeyRing {
         if !ids::plausible_access_key_id(access_key_id) {
             return Ok(None);
         }
+        if access_key_id.starts_with(crate::sessions::TEMPORARY_PREFIX) {
+            let Some(row) = self
+                .store
+                .get(&crate::sessions::session_key_row(access_key_id))
+                .await?
+            else {
+                return Ok(None);
+            };
+            let entry = Arc::new(crate::sessions::entry_of(access_key_id, &row.doc)?);
+            self.remember(epoch, access_key_id, &entry);
+            return Ok(Some(entry));
+        }
         let Some(row) = self.store.get(&key_row(access_key_id)).await? else {
             return Ok(None);
         };
@@ -141,6 +202,7 @@ impl KeyRing {
                 user_name: Some(name.clone()),
                 access_key_id: access_key_id.to_string(),
                 account_id,
+                session: None,
             },
             _ => Caller {
                 kind: CallerKind::Root,
@@ -149,13 +211,10 @@ impl KeyRing {
                 user_name: None,
                 access_key_id: access_key_id.to_string(),
                 account_id,
+                session: None,
             },
         };
-        let entry = Arc::new(KeyEntry {
-            caller,
-            secret: doc.secret_access_key,
-            derived: Mutex::new(Vec::new()),
-        });
+        let entry = Arc::new(KeyEntry::new(caller, doc.secret_access_key, None));
         self.remember(epoch, access_key_id, &entry);
         Ok(Some(entry))
     }
@@ -164,6 +223,9 @@ impl KeyRing {
     fn remember(&self, epoch: u64, access_key_id: &str, entry: &Arc<KeyEntry>) {
         if let Ok(mut cache) = self.cache.write() {
             if cache.epoch == epoch {
+                if cache.keys.len() >= MAX_CACHED {
+                    cache.keys.retain(|_, e| e.token_sha256.is_none());
+                }
                 cache.keys.insert(access_key_id.to_string(), entry.clone());
             }
         }
@@ -251,18 +313,19 @@ mod tests {
         let store: SharedStore =
             Arc::new(SqliteStore::open(&dir.path().join("t.db"), Durability::Normal).unwrap());
         let ring = KeyRing::new(store);
-        let entry = Arc::new(KeyEntry {
-            caller: Caller {
+        let entry = Arc::new(KeyEntry::new(
+            Caller {
                 kind: CallerKind::Root,
                 account_id: "1".into(),
                 principal_id: "1".into(),
                 arn: "arn:aws:iam::1:root".into(),
                 access_key_id: "AKIAAAAAAAAAAAAAAAAA".into(),
                 user_name: None,
+                session: None,
             },
-            secret: "s".into(),
-            derived: Mutex::new(Vec::new()),
-        });
+            "s".into(),
+            None,
+        ));
         // A lookup read the store, then an invalidation landed before it cached what it read: not cached.
         let epoch = ring.cache.read().unwrap().epoch;
         ring.invalidate("AKIAAAAAAAAAAAAAAAAB");

@@ -3,10 +3,12 @@
 //! [`account::bootstrap`] creates the account and its root access key on first start. [`KeyRing`] resolves the
 //! access key id of a signed request to its secret and to the [`Caller`](trailrunner_api::Caller) it stands
 //! for, caching keys and derived signing keys. [`IamHandler`] serves IAM (users, access keys, roles, inline
-//! policies, login profiles), [`StsHandler`] serves STS.
+//! policies, login profiles), [`StsHandler`] serves STS. [`Authorizer`] decides whether a caller's
+//! identity-based policies allow a call.
 
 mod access_keys;
 pub mod account;
+pub mod authorize;
 mod entities;
 mod errors;
 mod iam_handler;
@@ -16,12 +18,15 @@ mod keys;
 mod login_profiles;
 mod policy_doc;
 mod roles;
+mod sessions;
 mod sts;
+mod trust;
 mod users;
 
 pub use account::{bootstrap, BootstrapError, RootCredentials};
+pub use authorize::Authorizer;
 pub use iam_handler::{IamHandler, IAM_IMPLEMENTED};
-pub use keys::{KeyEntry, KeyRing};
+pub use keys::{KeyEntry, KeyRing, TokenProblem};
 /// For the console: whether a password matches a stored login profile's hash.
 pub use login_profiles::verify_password;
 pub use sts::{StsHandler, STS_IMPLEMENTED};

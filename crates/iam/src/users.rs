@@ -81,6 +81,12 @@ pub(crate) async fn get_user(
         (Some(name), _) => name,
         (None, CallerKind::IamUser) => ctx.caller.user_name.as_deref().unwrap_or_default(),
         (None, CallerKind::Root) => return root_user(h, ctx).await,
+        // IAM's answer for role sessions and federated users, which have no user of their own.
+        (None, CallerKind::AssumedRole | CallerKind::FederatedUser) => {
+            return Err(crate::errors::validation(
+                "Must specify userName when calling with non-User credentials",
+            ))
+        }
     };
     let user = e::require_user(h.store.as_ref(), account, name).await?;
     Ok(Outcome::read(json!({"User": user_json(&user.doc, true)})))

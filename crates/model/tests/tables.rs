@@ -163,7 +163,8 @@ fn sensitive_paths() {
             .operation("AssumeRole")
             .unwrap()
             .sensitive_output_paths,
-        ["Credentials.SecretAccessKey"]
+        // The session token is hidden by models/sensitive-overrides.json.
+        ["Credentials.SecretAccessKey", "Credentials.SessionToken"]
     );
     assert_eq!(
         iam()

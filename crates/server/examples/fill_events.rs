@@ -30,6 +30,7 @@ fn caller(i: usize) -> Caller {
             arn: format!("arn:aws:iam::{ACCOUNT}:root"),
             access_key_id: "AKIAFILLROOT00000000".into(),
             user_name: None,
+            session: None,
         };
     }
     Caller {
@@ -39,6 +40,7 @@ fn caller(i: usize) -> Caller {
         arn: format!("arn:aws:iam::{ACCOUNT}:user/user{i}"),
         access_key_id: format!("AKIAFILLUSER{i:08}"),
         user_name: Some(format!("user{i}")),
+        session: None,
     }
 }
 

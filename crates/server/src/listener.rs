@@ -119,7 +119,10 @@ pub async fn start(
     );
     registry.mount(
         trailrunner_model::sts(),
-        Arc::new(trailrunner_iam::StsHandler),
+        Arc::new(trailrunner_iam::StsHandler::new(
+            store.clone(),
+            entropy.clone(),
+        )),
     );
     registry.mount(
         trailrunner_model::iam(),
@@ -161,6 +164,7 @@ pub async fn start(
     ));
     let state = Arc::new(AppState {
         keys: KeyRing::new(store.clone()),
+        authz: trailrunner_iam::Authorizer::new(store.clone()),
         trusted_proxies: config.trusted_proxies.clone(),
         store,
         registry,

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use trailrunner_api::{Clock, Entropy};
-use trailrunner_iam::KeyRing;
+use trailrunner_iam::{Authorizer, KeyRing};
 use trailrunner_store::SharedStore;
 
 use crate::registry::Registry;
@@ -11,6 +11,8 @@ use crate::registry::Registry;
 pub(crate) struct AppState {
     pub(crate) store: SharedStore,
     pub(crate) keys: KeyRing,
+    /// Identity-based policies, compiled and cached per identity.
+    pub(crate) authz: Authorizer,
     pub(crate) registry: Registry,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) entropy: Arc<dyn Entropy>,

@@ -61,6 +61,20 @@ pub fn from_sigv4(family: Family, err: &AuthError) -> ApiError {
     }
 }
 
+/// A call the caller's policies do not allow. awsJson services answer `AccessDeniedException` with HTTP 400 (the
+/// "Common Errors" every awsJson API reference lists; neither App Runner's nor CloudTrail's model gives it a
+/// status); STS and IAM answer `AccessDenied` with HTTP 403, as they do on AWS. CloudTrail records both as
+/// `AccessDenied` (see [`ACCESS_DENIED_RECORDED`]).
+pub fn access_denied(family: Family, message: String) -> ApiError {
+    match family {
+        Family::Json => ApiError::client("AccessDeniedException", message),
+        Family::Query | Family::S3 => ApiError::client("AccessDenied", message).with_status(403),
+    }
+}
+
+/// The `errorCode` CloudTrail records for an authorization refusal, whatever the protocol's code.
+pub const ACCESS_DENIED_RECORDED: &str = "AccessDenied";
+
 /// The access key id in the credential is not one the server knows (or it was deactivated or deleted).
 pub fn unknown_access_key(family: Family) -> ApiError {
     match family {
@@ -79,5 +93,29 @@ pub fn unknown_access_key(family: Family) -> ApiError {
             "The AWS Access Key Id you provided does not exist in our records.",
         )
         .with_status(403),
+    }
+}
+
+/// A security token that does not go with the access key: missing for temporary credentials, wrong, or sent with
+/// a long-term key. STS and IAM (awsQuery) answer `InvalidClientTokenId`, awsJson services
+/// `UnrecognizedClientException`, both "The security token included in the request is invalid."; S3 `InvalidToken`.
+pub fn invalid_token(family: Family) -> ApiError {
+    match family {
+        Family::Json | Family::Query => unknown_access_key(family),
+        Family::S3 => ApiError::client(
+            "InvalidToken",
+            "The provided token is malformed or otherwise invalid.",
+        ),
+    }
+}
+
+/// Temporary credentials past their expiration: `ExpiredToken` (awsQuery), `ExpiredTokenException` (awsJson),
+/// "The security token included in the request is expired"; S3 `ExpiredToken`, "The provided token has expired.".
+pub fn expired_token(family: Family) -> ApiError {
+    const MESSAGE: &str = "The security token included in the request is expired";
+    match family {
+        Family::Json => ApiError::client("ExpiredTokenException", MESSAGE).with_status(403),
+        Family::Query => ApiError::client("ExpiredToken", MESSAGE).with_status(403),
+        Family::S3 => ApiError::client("ExpiredToken", "The provided token has expired."),
     }
 }

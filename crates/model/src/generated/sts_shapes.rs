@@ -37,7 +37,7 @@ static OPERATIONS: [Operation; 11] = [
         idempotent: false,
         deprecated: false,
         sensitive_input_paths: &[],
-        sensitive_output_paths: &["Credentials.SecretAccessKey"],
+        sensitive_output_paths: &["Credentials.SecretAccessKey", "Credentials.SessionToken"],
     },
     Operation {
         name: "AssumeRoleWithSAML",
@@ -51,7 +51,7 @@ static OPERATIONS: [Operation; 11] = [
         idempotent: false,
         deprecated: false,
         sensitive_input_paths: &["SAMLAssertion"],
-        sensitive_output_paths: &["Credentials.SecretAccessKey"],
+        sensitive_output_paths: &["Credentials.SecretAccessKey", "Credentials.SessionToken"],
     },
     Operation {
         name: "AssumeRoleWithWebIdentity",
@@ -65,7 +65,7 @@ static OPERATIONS: [Operation; 11] = [
         idempotent: false,
         deprecated: false,
         sensitive_input_paths: &["WebIdentityToken"],
-        sensitive_output_paths: &["Credentials.SecretAccessKey"],
+        sensitive_output_paths: &["Credentials.SecretAccessKey", "Credentials.SessionToken"],
     },
     Operation {
         name: "AssumeRoot",
@@ -79,7 +79,7 @@ static OPERATIONS: [Operation; 11] = [
         idempotent: false,
         deprecated: false,
         sensitive_input_paths: &[],
-        sensitive_output_paths: &["Credentials.SecretAccessKey"],
+        sensitive_output_paths: &["Credentials.SecretAccessKey", "Credentials.SessionToken"],
     },
     Operation {
         name: "DecodeAuthorizationMessage",
@@ -135,7 +135,7 @@ static OPERATIONS: [Operation; 11] = [
         idempotent: false,
         deprecated: false,
         sensitive_input_paths: &["TradeInToken"],
-        sensitive_output_paths: &["Credentials.SecretAccessKey"],
+        sensitive_output_paths: &["Credentials.SecretAccessKey", "Credentials.SessionToken"],
     },
     Operation {
         name: "GetFederationToken",
@@ -149,7 +149,7 @@ static OPERATIONS: [Operation; 11] = [
         idempotent: false,
         deprecated: false,
         sensitive_input_paths: &[],
-        sensitive_output_paths: &["Credentials.SecretAccessKey"],
+        sensitive_output_paths: &["Credentials.SecretAccessKey", "Credentials.SessionToken"],
     },
     Operation {
         name: "GetSessionToken",
@@ -163,7 +163,7 @@ static OPERATIONS: [Operation; 11] = [
         idempotent: false,
         deprecated: false,
         sensitive_input_paths: &[],
-        sensitive_output_paths: &["Credentials.SecretAccessKey"],
+        sensitive_output_paths: &["Credentials.SecretAccessKey", "Credentials.SessionToken"],
     },
     Operation {
         name: "GetWebIdentityToken",
@@ -1246,8 +1246,8 @@ static SHAPES: [Shape; 98] = [
         id: ShapeId(87),
         name: "tokenType",
         kind: ShapeKind::String { min: None, max: None, pattern: None, enum_values: &[] },
-        sensitive: false,
-        hidden: false,
+        sensitive: true,
+        hidden: true,
         deprecated: false,
         error: None,
     },

@@ -1,6 +1,7 @@
 //! From a signed request to an authenticated caller.
 
-use trailrunner_api::{ApiError, Caller};
+use trailrunner_api::{ApiError, Caller, SessionOrigin};
+use trailrunner_iam::{KeyEntry, TokenProblem};
 use trailrunner_sigv4::{AuthError, AuthErrorKind, PayloadHash, Policy, RequestParts, UriEncoding};
 use trailrunner_wire::protocol::Family;
 
@@ -62,9 +63,192 @@ pub(crate) async fn authenticate(
     let signing_key = key.signing_key(parsed.scope_date, parsed.region, parsed.service);
     trailrunner_sigv4::verify(&request, &parsed, &signing_key, now, &policy)
         .map_err(|e| refuse(&e))?;
+    // Only once the signature proves the caller holds the secret.
+    check_credentials(
+        &key,
+        parsed.security_token.as_deref(),
+        parsed.service,
+        family,
+        now,
+    )?;
     Ok(Authenticated {
         caller: key.caller.clone(),
         region: parsed.region.to_string(),
         service: parsed.service.to_string(),
     })
+}
+
+/// What a verified signature does not settle: the session token must be the one issued with a temporary key (and
+/// absent for a long-term one), temporary credentials must not have expired (checked against `now`, the edge's
+/// clock), and credentials from `GetSessionToken` or `GetFederationToken` cannot call IAM: without MFA, IAM does
+/// not recognise them (STS API Reference, GetSessionToken and GetFederationToken, "Permissions").
+pub(crate) fn check_credentials(
+    key: &KeyEntry,
+    token: Option<&str>,
+    service: &str,
+    family: Family,
+    now: jiff::Timestamp,
+) -> Result<(), ApiError> {
+    key.check_token(token, now)
+        .map_err(|problem| match problem {
+            TokenProblem::Invalid => trailrunner_wire::auth::invalid_token(family),
+            TokenProblem::Expired => trailrunner_wire::auth::expired_token(family),
+        })?;
+    if service == "iam" {
+        if let Some(session) = &key.caller.session {
+            if session.origin != SessionOrigin::AssumeRole {
+                return Err(trailrunner_wire::auth::invalid_token(family));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+    use std::sync::Arc;
+
+    use super::*;
+    use trailrunner_api::sys::ManualClock;
+    use trailrunner_api::{CallContext, CallerKind, Clock, ServiceHandler, SystemEntropy};
+    use trailrunner_iam::{KeyRing, StsHandler};
+    use trailrunner_store::sqlite::Durability;
+    use trailrunner_store::{SharedStore, SqliteStore};
+
+    const ACCT: &str = "123456789012";
+
+    fn root_ctx(now: jiff::Timestamp) -> CallContext {
+        CallContext {
+            request_id: "r".into(),
+            caller: Caller {
+                kind: CallerKind::Root,
+                account_id: ACCT.into(),
+                principal_id: ACCT.into(),
+                arn: format!("arn:aws:iam::{ACCT}:root"),
+                access_key_id: "AKIAROOTROOTROOTROOT".into(),
+                user_name: None,
+                session: None,
+            },
+            region: "us-east-1".into(),
+            source_ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            user_agent: "test".into(),
+            now,
+        }
+    }
+
+    /// Issue credentials through STS at the clock's time, commit them, and resolve them like a request would.
+    async fn issue(
+        store: &SharedStore,
+        keys: &KeyRing,
+        clock: &ManualClock,
+        operation: &str,
+        input: serde_json::Value,
+    ) -> (Arc<KeyEntry>, String) {
+        let sts = StsHandler::new(store.clone(), Arc::new(SystemEntropy));
+        let outcome = sts
+            .call(&root_ctx(clock.now()), operation, &input)
+            .await
+            .unwrap();
+        store.commit(outcome.changes).await.unwrap();
+        let creds = &outcome.output["Credentials"];
+        let id = creds["AccessKeyId"].as_str().unwrap();
+        let entry = keys.lookup(id).await.unwrap().expect("issued key resolves");
+        (entry, creds["SessionToken"].as_str().unwrap().to_string())
+    }
+
+    #[tokio::test]
+    async fn temporary_credentials_expire_with_each_protocol_s_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore =
+            Arc::new(SqliteStore::open(&dir.path().join("t.db"), Durability::Normal).unwrap());
+        let keys = KeyRing::new(store.clone());
+        let clock = ManualClock::new("2026-11-25T03:00:00Z".parse().unwrap());
+        let (entry, token) = issue(
+            &store,
+            &keys,
+            &clock,
+            "GetSessionToken",
+            serde_json::json!({"DurationSeconds": 900}),
+        )
+        .await;
+        assert_eq!(entry.caller.kind, CallerKind::Root);
+        let check = |token: Option<&str>, family, at: &str| {
+            check_credentials(&entry, token, "sts", family, at.parse().unwrap())
+                .map_err(|e| (e.code.to_string(), e.message.clone(), e.status))
+        };
+        let invalid = "The security token included in the request is invalid.".to_string();
+        let expired = "The security token included in the request is expired".to_string();
+        assert_eq!(
+            check(Some(&token), Family::Query, "2026-11-25T03:14:59Z"),
+            Ok(())
+        );
+        assert_eq!(
+            check(Some("nope"), Family::Query, "2026-11-25T03:00:01Z"),
+            Err(("InvalidClientTokenId".into(), invalid.clone(), 403))
+        );
+        assert_eq!(
+            check(None, Family::Json, "2026-11-25T03:00:01Z"),
+            Err(("UnrecognizedClientException".into(), invalid, 403))
+        );
+        assert_eq!(
+            check(Some(&token), Family::Query, "2026-11-25T03:15:00Z"),
+            Err(("ExpiredToken".into(), expired.clone(), 403))
+        );
+        assert_eq!(
+            check(Some(&token), Family::Json, "2026-11-25T03:15:00Z"),
+            Err(("ExpiredTokenException".into(), expired, 403))
+        );
+        // The same key, looked up again after expiry (from the cache), stays refused.
+        let again = keys
+            .lookup(&entry.caller.access_key_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(again
+            .check_token(Some(&token), "2026-11-25T04:00:00Z".parse().unwrap())
+            .is_err());
+        // Session-token credentials may call STS but not IAM.
+        assert!(check_credentials(
+            &entry,
+            Some(&token),
+            "iam",
+            Family::Query,
+            "2026-11-25T03:01:00Z".parse().unwrap()
+        )
+        .is_err_and(|e| e.code == "InvalidClientTokenId"));
+
+        // Root sessions are cut to one hour, whatever was asked.
+        clock.set("2026-11-25T05:00:00Z".parse().unwrap());
+        let (fed, token) = issue(
+            &store,
+            &keys,
+            &clock,
+            "GetFederationToken",
+            serde_json::json!({"Name": "bob", "DurationSeconds": 129600}),
+        )
+        .await;
+        assert_eq!(fed.caller.kind, CallerKind::FederatedUser);
+        assert_eq!(
+            fed.caller.session.as_ref().unwrap().expires_at,
+            "2026-11-25T06:00:00Z".parse().unwrap()
+        );
+        let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+        assert!(check_credentials(
+            &fed,
+            Some(&token),
+            "apprunner",
+            Family::Json,
+            at("2026-11-25T05:59:59Z")
+        )
+        .is_ok());
+        assert!(check_credentials(
+            &fed,
+            Some(&token),
+            "apprunner",
+            Family::Json,
+            at("2026-11-25T06:00:00Z")
+        )
+        .is_err_and(|e| e.code == "ExpiredTokenException"));
+    }
 }

@@ -66,12 +66,17 @@ impl Call<'_> {
                 Ok(&outcome.output),
                 &outcome.resources,
             );
-            // Access keys this call changed (deactivated, deleted) stop working as soon as it is answered.
+            // Access keys this call changed (deactivated, deleted) stop working as soon as it is answered; so do
+            // the policies of users and roles it changed.
             let touched_keys = trailrunner_iam::KeyRing::touched(&changes);
+            let touched_entities = trailrunner_iam::Authorizer::touched(&changes);
             match self.state.store.commit(changes).await {
                 Ok(_) => {
                     for id in &touched_keys {
                         self.state.keys.invalidate(id);
+                    }
+                    for (account, kind, id) in &touched_entities {
+                        self.state.authz.invalidate(account, kind, id);
                     }
                     return Ok(outcome.output);
                 }
@@ -96,6 +101,46 @@ impl Call<'_> {
                     return Err(ApiError::internal_from("committing a call", &e))
                 }
             }
+        }
+    }
+
+    /// Whether the caller's identity-based policies allow the call (after authentication and input validation,
+    /// before the service). A refusal is recorded like any failed call, with CloudTrail's `errorCode`
+    /// `AccessDenied`, and answered in the protocol's own code (`trailrunner_wire::auth::access_denied`).
+    pub(crate) async fn authorize(&self, op: &Operation, input: &Value) -> Result<(), ApiError> {
+        let request = trailrunner_iam::authorize::Request {
+            service: self.mounted.model.signing_name,
+            operation: op.name,
+            input,
+            region: &self.ctx.region,
+            source_ip: self.ctx.source_ip,
+            now: self.ctx.now,
+        };
+        let denied = self
+            .state
+            .authz
+            .check(&self.ctx.caller, &request)
+            .await
+            .map_err(|e| ApiError::internal_from("reading the caller's policies", &e))?;
+        let Some(denied) = denied else {
+            return Ok(());
+        };
+        let answer = trailrunner_wire::auth::access_denied(
+            self.mounted.protocol.family(),
+            denied.message.clone(),
+        );
+        let recorded = ApiError {
+            code: trailrunner_wire::auth::ACCESS_DENIED_RECORDED.into(),
+            ..answer.clone()
+        };
+        let mut changes = ChangeSet::new();
+        self.record(&mut changes, Some(input), Err(&recorded), &[]);
+        if changes.is_empty() {
+            return Err(answer);
+        }
+        match self.state.store.commit(changes).await {
+            Ok(_) => Err(answer),
+            Err(e) => Err(ApiError::internal_from("recording a refused call", &e)),
         }
     }
 

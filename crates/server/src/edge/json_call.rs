@@ -67,6 +67,7 @@ pub(crate) async fn run(
         if let Err(e) = call.check_input(op, &input) {
             return call.fail(Some(&input), e).await;
         }
+        call.authorize(op, &input).await?;
         call.run(op, &input).await
     }
     .await;

@@ -90,6 +90,7 @@ pub(crate) async fn run(
                 .await
                 .map(|v| (op.name.to_string(), v));
         }
+        call.authorize(op, &input).await?;
         let output = call.run(op, &input).await?;
         Ok::<_, ApiError>((op.name.to_string(), output))
     }

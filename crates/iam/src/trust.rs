@@ -1,0 +1,320 @@
+//! Whether a role's trust policy lets a caller assume it.
+//!
+//! `trailrunner-policy` evaluates identity-based policies, which must not name a principal, so the `Principal` /
+//! `NotPrincipal` element is matched here and the rest of each statement (`Action`/`NotAction`, `Condition`) is
+//! left to the engine: the statements whose principal element matches the caller are kept, stripped of it (and
+//! given `"Resource": "*"`, which trust policies leave out), and evaluated for the requested action on the role.
+//! Explicit deny wins as everywhere.
+//!
+//! Principal matching (IAM User Guide, "AWS JSON policy elements: Principal"):
+//! - `"*"` or `{"AWS": "*"}`: everyone;
+//! - `{"AWS": "<account id>"}` or `{"AWS": "arn:aws:iam::<account id>:root"}`: every principal of that account
+//!   (on AWS the caller's own identity policy must then also allow the action; that check belongs to
+//!   authorization);
+//! - `{"AWS": "<ARN>"}`: that user, that role (matching its sessions too), that assumed-role session, or that
+//!   federated user; wildcards are not allowed in principal ARNs and match nothing;
+//! - `{"AWS": "<unique id>"}`: IAM rewrites the ARN of a deleted principal to its unique id (`AIDA…`, `AROA…`);
+//!   the id matches the principal it names;
+//! - `Service`, `Federated`, `CanonicalUser`: never an IAM caller.
+//!
+//! `NotPrincipal` applies a statement to every principal it does not name.
+
+use serde_json::{Map, Value};
+use trailrunner_api::{Caller, CallerKind};
+use trailrunner_policy::{evaluate, ContextEntry, Decision, Policy, RequestContext};
+
+/// What an `AssumeRole` request adds to the request context (`sts:` condition keys).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct AssumeRequest<'a> {
+    pub(crate) external_id: Option<&'a str>,
+    pub(crate) role_session_name: Option<&'a str>,
+    pub(crate) source_identity: Option<&'a str>,
+}
+
+/// The names a caller goes by, for principal matching.
+fn names(caller: &Caller) -> Vec<&str> {
+    let mut out = vec![caller.arn.as_str(), caller.principal_id.as_str()];
+    if caller.kind == CallerKind::AssumedRole {
+        if let Some(issuer) = caller.session.as_ref().and_then(|s| s.issuer.as_ref()) {
+            out.push(issuer.arn.as_str());
+            out.push(issuer.principal_id.as_str());
+        }
+    }
+    out
+}
+
+fn one_matches(entry: &str, caller: &Caller) -> bool {
+    if entry == "*" {
+        return true;
+    }
+    let account = caller.account_id.as_str();
+    if entry == account || entry == format!("arn:aws:iam::{account}:root") {
+        return true;
+    }
+    names(caller).contains(&entry)
+}
+
+/// Whether a `Principal` value names the caller.
+fn principal_matches(value: &Value, caller: &Caller) -> bool {
+    match value {
+        Value::String(s) => s == "*",
+        Value::Object(map) => match map.get("AWS") {
+            Some(Value::String(s)) => one_matches(s, caller),
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|s| one_matches(s, caller)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// Whether the trust policy `document` allows `caller` to perform `action` (`sts:AssumeRole`,
+/// `sts:SetSourceIdentity`) on the role `role_arn`.
+pub(crate) fn allows(
+    document: &str,
+    caller: &Caller,
+    action: &str,
+    role_arn: &str,
+    request: &AssumeRequest<'_>,
+    now: jiff::Timestamp,
+) -> bool {
+    let Ok(Value::Object(root)) = serde_json::from_str::<Value>(document) else {
+        return false;
+    };
+    let statements: Vec<&Value> = match root.get("Statement") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one @ Value::Object(_)) => vec![one],
+        _ => return false,
+    };
+    let mut kept = Vec::new();
+    for statement in statements {
+        let Some(s) = statement.as_object() else {
+            continue;
+        };
+        let applies = match (s.get("Principal"), s.get("NotPrincipal")) {
+            (Some(p), None) => principal_matches(p, caller),
+            (None, Some(np)) => !principal_matches(np, caller),
+            _ => false,
+        };
+        if !applies {
+            continue;
+        }
+        let mut rest: Map<String, Value> = s
+            .iter()
+            .filter(|(k, _)| *k != "Principal" && *k != "NotPrincipal")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !rest.contains_key("Resource") && !rest.contains_key("NotResource") {
+            rest.insert("Resource".into(), "*".into());
+        }
+        kept.push(Value::Object(rest));
+    }
+    if kept.is_empty() {
+        return false;
+    }
+    let mut doc = Map::new();
+    if let Some(version) = root.get("Version") {
+        doc.insert("Version".into(), version.clone());
+    }
+    doc.insert("Statement".into(), Value::Array(kept));
+    let Ok(policy) = Policy::parse(&Value::Object(doc).to_string()) else {
+        return false;
+    };
+
+    let issuer = caller.session.as_ref().and_then(|s| s.issuer.as_ref());
+    let principal_arn = match caller.kind {
+        CallerKind::AssumedRole => issuer.map_or(caller.arn.as_str(), |i| i.arn.as_str()),
+        _ => caller.arn.as_str(),
+    };
+    let principal_type = match caller.kind {
+        CallerKind::Root => "Account",
+        CallerKind::IamUser => "User",
+        CallerKind::AssumedRole => "AssumedRole",
+        CallerKind::FederatedUser => "FederatedUser",
+    };
+    let values: Vec<(&str, [&str; 1])> = [
+        ("sts:ExternalId", request.external_id),
+        ("sts:RoleSessionName", request.role_session_name),
+        ("sts:SourceIdentity", request.source_identity),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k, [v])))
+    .collect();
+    let extra: Vec<ContextEntry<'_>> = values
+        .iter()
+        .map(|(key, v)| ContextEntry { key, values: v })
+        .collect();
+    let ctx = RequestContext {
+        principal: caller.arn.as_str(),
+        action,
+        resource: role_arn,
+        current_time: Some(now),
+        multi_factor_auth_present: caller.session.as_ref().map(|s| s.mfa_authenticated),
+        username: caller.user_name.as_deref(),
+        userid: Some(caller.principal_id.as_str()),
+        principal_arn: Some(principal_arn),
+        principal_account: Some(caller.account_id.as_str()),
+        principal_type: Some(principal_type),
+        extra: &extra,
+        ..RequestContext::default()
+    };
+    evaluate([&policy], &ctx).decision == Decision::Allow
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use trailrunner_api::{IssuerKind, Session, SessionIssuer, SessionOrigin};
+
+    const ACCT: &str = "123456789012";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/Deployer";
+
+    fn user(name: &str) -> Caller {
+        Caller {
+            kind: CallerKind::IamUser,
+            account_id: ACCT.into(),
+            principal_id: format!("AIDA{}", name.to_uppercase()),
+            arn: format!("arn:aws:iam::{ACCT}:user/{name}"),
+            access_key_id: "AKIAAAAAAAAAAAAAAAAA".into(),
+            user_name: Some(name.into()),
+            session: None,
+        }
+    }
+
+    fn session_of_role() -> Caller {
+        Caller {
+            kind: CallerKind::AssumedRole,
+            account_id: ACCT.into(),
+            principal_id: "AROAOTHER:s".into(),
+            arn: format!("arn:aws:sts::{ACCT}:assumed-role/Other/s"),
+            access_key_id: "ASIAAAAAAAAAAAAAAAAA".into(),
+            user_name: None,
+            session: Some(Arc::new(Session {
+                origin: SessionOrigin::AssumeRole,
+                issuer: Some(SessionIssuer {
+                    kind: IssuerKind::Role,
+                    principal_id: "AROAOTHER".into(),
+                    arn: format!("arn:aws:iam::{ACCT}:role/Other"),
+                    account_id: ACCT.into(),
+                    user_name: Some("Other".into()),
+                }),
+                name: Some("s".into()),
+                created_at: jiff::Timestamp::UNIX_EPOCH,
+                expires_at: jiff::Timestamp::UNIX_EPOCH,
+                mfa_authenticated: false,
+                source_identity: None,
+                policy: None,
+            })),
+        }
+    }
+
+    fn trust(principal: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"}}]}}"#
+        )
+    }
+
+    fn check(doc: &str, caller: &Caller) -> bool {
+        allows(
+            doc,
+            caller,
+            "sts:AssumeRole",
+            ROLE,
+            &AssumeRequest::default(),
+            jiff::Timestamp::UNIX_EPOCH,
+        )
+    }
+
+    #[test]
+    fn principal_forms() {
+        let alice = user("alice");
+        let bob = user("bob");
+        let cases: &[(&str, bool, bool)] = &[
+            // principal element, alice allowed, bob allowed
+            (r#""*""#, true, true),
+            (r#"{"AWS":"*"}"#, true, true),
+            (r#"{"AWS":"123456789012"}"#, true, true),
+            (r#"{"AWS":"arn:aws:iam::123456789012:root"}"#, true, true),
+            (
+                r#"{"AWS":"arn:aws:iam::123456789012:user/alice"}"#,
+                true,
+                false,
+            ),
+            (
+                r#"{"AWS":["arn:aws:iam::1:user/x","arn:aws:iam::123456789012:user/bob"]}"#,
+                false,
+                true,
+            ),
+            (r#"{"AWS":"AIDAALICE"}"#, true, false),
+            (
+                r#"{"AWS":"arn:aws:iam::123456789012:user/*"}"#,
+                false,
+                false,
+            ),
+            (r#"{"AWS":"999999999999"}"#, false, false),
+            (r#"{"Service":"apprunner.amazonaws.com"}"#, false, false),
+            (r#"{"Federated":"accounts.google.com"}"#, false, false),
+        ];
+        for (principal, a, b) in cases {
+            let doc = trust(principal);
+            assert_eq!(check(&doc, &alice), *a, "alice, {principal}");
+            assert_eq!(check(&doc, &bob), *b, "bob, {principal}");
+        }
+    }
+
+    #[test]
+    fn actions_deny_not_principal_and_conditions() {
+        let alice = user("alice");
+        let wrong_action = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:TagSession"}}"#;
+        assert!(!check(wrong_action, &alice));
+        let wildcard = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:*"}}"#;
+        assert!(check(wildcard, &alice));
+        let deny_alice = r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"},
+            {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(!check(deny_alice, &alice));
+        assert!(check(deny_alice, &user("bob")));
+        let not_principal = r#"{"Statement":[
+            {"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},
+            {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(check(not_principal, &alice));
+        assert!(!check(not_principal, &user("bob")));
+        let external = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole",
+            "Condition":{"StringEquals":{"sts:ExternalId":"xyz"}}}}"#;
+        assert!(!check(external, &alice));
+        let with_id = AssumeRequest {
+            external_id: Some("xyz"),
+            ..AssumeRequest::default()
+        };
+        assert!(allows(
+            external,
+            &alice,
+            "sts:AssumeRole",
+            ROLE,
+            &with_id,
+            jiff::Timestamp::UNIX_EPOCH
+        ));
+        assert!(!check("not json", &alice));
+    }
+
+    #[test]
+    fn role_sessions_match_by_role_or_session_arn() {
+        let s = session_of_role();
+        assert!(check(
+            &trust(r#"{"AWS":"arn:aws:iam::123456789012:role/Other"}"#),
+            &s
+        ));
+        assert!(check(
+            &trust(r#"{"AWS":"arn:aws:sts::123456789012:assumed-role/Other/s"}"#),
+            &s
+        ));
+        assert!(!check(
+            &trust(r#"{"AWS":"arn:aws:iam::123456789012:role/Deployer"}"#),
+            &s
+        ));
+    }
+}
