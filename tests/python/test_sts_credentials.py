@@ -344,3 +344,19 @@ def test_an_assume_role_session_policy_narrows_the_role(server):
                                                    Policy=json.dumps(only_describe))["Credentials"]
     code, message, _ = error_of(as_creds(server, creds, "apprunner").list_services)
     assert code == "AccessDeniedException" and "apprunner:ListServices" in message
+
+
+def test_a_trust_policy_naming_the_user_needs_no_identity_permission(server):
+    # IAM's evaluation logic: in one account, a resource-based policy (here the role's trust policy) that names
+    # the principal grants by itself; one that names the account leaves it to the principal's own policies.
+    iam = server.client("iam")
+    reader = iam.create_user(UserName=name("reader"))["User"]
+    iam.put_user_policy(UserName=reader["UserName"], PolicyName="read", PolicyDocument=json.dumps(READ_APPRUNNER))
+    key = iam.create_access_key(UserName=reader["UserName"])["AccessKey"]
+    by_name = new_role(server, reader["Arn"])
+    sts = as_key(server, key, "sts")
+    creds = sts.assume_role(RoleArn=by_name["Arn"], RoleSessionName="named")["Credentials"]
+    assert as_creds(server, creds, "apprunner").list_services()["ResponseMetadata"]["HTTPStatusCode"] == 200
+    by_account = new_role(server, f"arn:aws:iam::{server.account_id}:root")
+    code, message, _ = error_of(sts.assume_role, RoleArn=by_account["Arn"], RoleSessionName="account")
+    assert code == "AccessDenied" and "sts:AssumeRole" in message

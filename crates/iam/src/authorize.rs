@@ -55,6 +55,8 @@ pub struct Denied {
     pub action: String,
     pub resource: String,
     pub message: String,
+    /// Refused by an explicit `Deny` (rather than for want of an `Allow`).
+    pub explicit: bool,
 }
 
 /// The compiled identity-based policies of one IAM entity (user, later role).
@@ -151,7 +153,57 @@ impl Authorizer {
             return Ok(None);
         }
         let governed = self.policies_for(caller).await?;
-        Ok(decide(&governed, caller, req))
+        match decide(&governed, caller, req) {
+            Some(denied)
+                if !denied.explicit
+                    && req.service == "sts"
+                    && req.operation == "AssumeRole"
+                    && self.trust_names_caller(caller, req).await? =>
+            {
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// Whether the trust policy of the role an `AssumeRole` call names (in the caller's account) grants it to
+    /// the caller by name: then no identity-based policy is needed (see [`crate::trust::names_caller`]).
+    async fn trust_names_caller(
+        &self,
+        caller: &Caller,
+        req: &Request<'_>,
+    ) -> Result<bool, StoreError> {
+        let Some(role_arn) = req.input.get("RoleArn").and_then(Value::as_str) else {
+            return Ok(false);
+        };
+        let prefix = format!("arn:aws:iam::{}:role/", caller.account_id);
+        let Some(path_and_name) = role_arn.strip_prefix(&prefix) else {
+            return Ok(false);
+        };
+        let name = path_and_name.rsplit('/').next().unwrap_or_default();
+        let Some(row) = self
+            .store
+            .get(&e::key(&caller.account_id, ROLE_KIND, name))
+            .await?
+        else {
+            return Ok(false);
+        };
+        let role: Value = serde_json::from_str(&row.doc)
+            .map_err(|e| StoreError::Other(format!("corrupt IAM role: {e}")))?;
+        if role.get("arn").and_then(Value::as_str) != Some(role_arn) {
+            return Ok(false);
+        }
+        let trust = role
+            .get("assumeRolePolicyDocument")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Ok(crate::trust::names_caller(
+            trust,
+            caller,
+            "sts:AssumeRole",
+            role_arn,
+            req.now,
+        ))
     }
 
     /// The policies that govern `caller`. The one place that knows, per caller kind, where they come from.
@@ -351,10 +403,12 @@ pub fn decide(governed: &Governed, caller: &Caller, req: &Request<'_>) -> Option
         None => evaluate(identity.policies.iter(), &ctx),
         Some(s) => evaluate_with_session(identity.policies.iter(), s.policies.iter(), &ctx),
     };
+    let explicit = evaluation.decision == trailrunner_policy::Decision::ExplicitDeny;
     evaluation.denial_message(&ctx).map(|message| Denied {
         message,
         resource: resource.to_string(),
         action,
+        explicit,
     })
 }
 

@@ -43,27 +43,28 @@ fn names(caller: &Caller) -> Vec<&str> {
     out
 }
 
-fn one_matches(entry: &str, caller: &Caller) -> bool {
-    if entry == "*" {
-        return true;
-    }
+/// Whether one principal entry covers the caller; `explicit_only`: only entries that name the caller itself
+/// (not `*`, not its account).
+fn one_matches(entry: &str, caller: &Caller, explicit_only: bool) -> bool {
     let account = caller.account_id.as_str();
-    if entry == account || entry == format!("arn:aws:iam::{account}:root") {
+    if !explicit_only
+        && (entry == "*" || entry == account || entry == format!("arn:aws:iam::{account}:root"))
+    {
         return true;
     }
     names(caller).contains(&entry)
 }
 
 /// Whether a `Principal` value names the caller.
-fn principal_matches(value: &Value, caller: &Caller) -> bool {
+fn principal_matches(value: &Value, caller: &Caller, explicit_only: bool) -> bool {
     match value {
-        Value::String(s) => s == "*",
+        Value::String(s) => !explicit_only && s == "*",
         Value::Object(map) => match map.get("AWS") {
-            Some(Value::String(s)) => one_matches(s, caller),
+            Some(Value::String(s)) => one_matches(s, caller, explicit_only),
             Some(Value::Array(items)) => items
                 .iter()
                 .filter_map(Value::as_str)
-                .any(|s| one_matches(s, caller)),
+                .any(|s| one_matches(s, caller, explicit_only)),
             _ => false,
         },
         _ => false,
@@ -80,6 +81,40 @@ pub(crate) fn allows(
     request: &AssumeRequest<'_>,
     now: jiff::Timestamp,
 ) -> bool {
+    allows_with(document, caller, action, role_arn, request, now, false)
+}
+
+/// Whether the trust policy allows the action through statements that name the caller itself (its ARN or
+/// unique id, not `*` or its account). In one account such a grant needs no identity-based policy on top (IAM
+/// User Guide, "Policy evaluation logic": a resource-based policy that names the principal is enough), while a
+/// grant to the account delegates the decision to the caller's own policies.
+pub(crate) fn names_caller(
+    document: &str,
+    caller: &Caller,
+    action: &str,
+    role_arn: &str,
+    now: jiff::Timestamp,
+) -> bool {
+    allows_with(
+        document,
+        caller,
+        action,
+        role_arn,
+        &AssumeRequest::default(),
+        now,
+        true,
+    )
+}
+
+fn allows_with(
+    document: &str,
+    caller: &Caller,
+    action: &str,
+    role_arn: &str,
+    request: &AssumeRequest<'_>,
+    now: jiff::Timestamp,
+    explicit_only: bool,
+) -> bool {
     let Ok(Value::Object(root)) = serde_json::from_str::<Value>(document) else {
         return false;
     };
@@ -93,9 +128,12 @@ pub(crate) fn allows(
         let Some(s) = statement.as_object() else {
             continue;
         };
+        // Only grants must name the caller explicitly; every deny that covers it still counts.
+        let explicit_only =
+            explicit_only && s.get("Effect").and_then(Value::as_str) != Some("Deny");
         let applies = match (s.get("Principal"), s.get("NotPrincipal")) {
-            (Some(p), None) => principal_matches(p, caller),
-            (None, Some(np)) => !principal_matches(np, caller),
+            (Some(p), None) => principal_matches(p, caller, explicit_only),
+            (None, Some(np)) => !explicit_only && !principal_matches(np, caller, false),
             _ => false,
         };
         if !applies {
@@ -264,6 +302,36 @@ mod tests {
             assert_eq!(check(&doc, &alice), *a, "alice, {principal}");
             assert_eq!(check(&doc, &bob), *b, "bob, {principal}");
         }
+    }
+
+    #[test]
+    fn only_grants_naming_the_caller_count_as_explicit() {
+        let alice = user("alice");
+        let names = |doc: &str, who: &Caller| {
+            names_caller(
+                doc,
+                who,
+                "sts:AssumeRole",
+                ROLE,
+                jiff::Timestamp::UNIX_EPOCH,
+            )
+        };
+        let by_arn = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"sts:AssumeRole"}}"#;
+        assert!(names(by_arn, &alice));
+        assert!(!names(by_arn, &user("bob")));
+        for broad in [
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}}"#,
+            r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}}"#,
+            r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}}"#,
+        ] {
+            assert!(!names(broad, &alice), "{broad}");
+            assert!(check(broad, &alice), "{broad}");
+        }
+        // A deny to the whole account still wins over a grant by name.
+        let denied = r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/alice"},"Action":"sts:AssumeRole"},
+            {"Effect":"Deny","Principal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(!names(denied, &alice));
     }
 
     #[test]
