@@ -387,7 +387,13 @@ def test_create_keeps_what_the_caller_gave(server, ar, made):
 
 def test_private_ecr_needs_a_role_and_deploys_automatically(server, ar, made):
     image = f"{server.account_id}.dkr.ecr.{server.region}.amazonaws.com/app/web:v1"
-    role = f"arn:aws:iam::{server.account_id}:role/service-role/AppRunnerECRAccessRole"
+    # App Runner's build service assumes the access role to pull the image: it must exist and trust it.
+    role = server.client("iam").create_role(
+        Path="/service-role/", RoleName=unique_name("AppRunnerECRAccessRole"),
+        AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "build.apprunner.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}),
+    )["Role"]["Arn"]
     source = image_source(image, "ECR", AuthenticationConfiguration={"AccessRoleArn": role})
     svc = create_image_service(made, ar, SourceConfiguration=source)["Service"]
     assert svc["SourceConfiguration"] == {

@@ -103,3 +103,19 @@ pub struct Session {
     /// intersect it with the identity's own policies (the role's, or the issuing user's for federated users).
     pub policy: Option<String>,
 }
+
+/// An AWS service acting by itself on an account's behalf, such as App Runner's build service pulling a private
+/// ECR image with the customer's access role (CloudTrail `userIdentity` `{"type": "AWSService", "invokedBy":
+/// <principal>}`, spec §2.3).
+///
+/// Deliberately not a [`CallerKind`]: a service principal never signs a request, so it never reaches the edge,
+/// authentication or identity-based authorization; only trust policies (`{"Service": …}`) and the recorder
+/// know it. Keeping it a type of its own makes it impossible to hand one to the authorizer by mistake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceCaller {
+    /// The service principal, e.g. `build.apprunner.amazonaws.com`: `invokedBy`, and also the record's
+    /// `sourceIPAddress` and `userAgent` (spec §1.3: AWS-originated calls carry the service's name there).
+    pub principal: String,
+    /// The account the service acts for (the record's `recipientAccountId`).
+    pub account_id: String,
+}

@@ -12,7 +12,9 @@ mod handler;
 mod page_token;
 pub mod sys;
 
-pub use caller::{Caller, CallerKind, IssuerKind, Session, SessionIssuer, SessionOrigin};
+pub use caller::{
+    Caller, CallerKind, IssuerKind, ServiceCaller, Session, SessionIssuer, SessionOrigin,
+};
 pub use error::{ApiError, Fault};
 pub use handler::{CallContext, InvalidInput, Outcome, ResourceRef, ServiceHandler};
 pub use page_token::{PageTokens, MAX_TOKEN_LEN};

@@ -2,9 +2,12 @@
 //!
 //! Step 0 starts the operation (`PENDING` → `IN_PROGRESS`; `StartedAt` is the call's time); step 1, one
 //! lifecycle delay later, finishes it. Deploying (create, update, deployment) succeeds when the source can be
-//! fetched: an image source always, a code repository only through an `AVAILABLE` connection of the service's
-//! account and region (trailrunner builds nothing, but it does not pretend a repository it cannot reach was
-//! deployed). A failed create leaves the service `CREATE_FAILED`; a failed deployment of a serving service rolls
+//! fetched: a public image always, a private ECR image only when App Runner's build service
+//! (`build.apprunner.amazonaws.com`) can assume the access role, a code repository only through an `AVAILABLE`
+//! connection of the service's account and region (trailrunner builds nothing, but it does not pretend a
+//! repository it cannot reach was deployed). A service that ends the step `RUNNING` with an instance role has it
+//! assumed by `tasks.apprunner.amazonaws.com`. Each assumption is an STS `AssumeRole` whose CloudTrail record
+//! (identity `AWSService`) commits with the step ([`crate::service_roles`]). A failed create leaves the service `CREATE_FAILED`; a failed deployment of a serving service rolls
 //! back to the configuration it had (`ROLLBACK_SUCCEEDED`). Pause, resume and delete always succeed; a finished
 //! delete frees the service's name and quota slot and removes its custom domains.
 
@@ -17,6 +20,7 @@ use crate::custom_domains::DOMAIN_KIND;
 use crate::handler::AppRunnerHandler;
 use crate::lifecycle::{delay_ms, parse, Job, Step};
 use crate::operations::OPERATION_KIND;
+use crate::service_roles::{self, BUILD_PRINCIPAL, TASKS_PRINCIPAL};
 use crate::service_rows::{NAME_KIND, SERVICE_KIND, SLOT_KIND};
 use crate::store_rows::epoch_seconds;
 
@@ -61,7 +65,7 @@ pub(crate) async fn advance(
         kind.as_str(),
         "CREATE_SERVICE" | "UPDATE_SERVICE" | "START_DEPLOYMENT"
     );
-    let succeeded = !deploys || source_reachable(&rows, &service).await?;
+    let succeeded = !deploys || source_reachable(&rows, &service, now_ms, &mut changes).await?;
     if succeeded {
         op["Status"] = json!("SUCCEEDED");
         service["Status"] = json!(text(&op, "OnSuccess")?);
@@ -84,6 +88,23 @@ pub(crate) async fn advance(
     } else {
         op["Status"] = json!("FAILED");
         service["Status"] = json!(text(&op, "OnFailure")?);
+    }
+    // The instances of a service that (again) runs a deployed configuration get the instance role. A rollback
+    // keeps the instances that were already running.
+    let starts_running = succeeded && service["Status"] == "RUNNING";
+    if starts_running {
+        if let Some(role) = service_roles::instance_role(&service) {
+            service_roles::assume(
+                h,
+                job,
+                TASKS_PRINCIPAL,
+                role,
+                &service,
+                now_ms,
+                &mut changes,
+            )
+            .await?;
+        }
     }
     op["EndedAt"] = now.clone();
     op["UpdatedAt"] = now.clone();
@@ -135,8 +156,26 @@ impl Rows<'_> {
     }
 }
 
-/// Whether the service's source can be fetched now.
-async fn source_reachable(rows: &Rows<'_>, service: &Value) -> Result<bool, ApiError> {
+/// Whether the service's source can be fetched now. A private ECR image is fetched with the access role, which
+/// App Runner's build service assumes here: the assumption (and its record) go into `changes`.
+async fn source_reachable(
+    rows: &Rows<'_>,
+    service: &Value,
+    now_ms: i64,
+    changes: &mut ChangeSet,
+) -> Result<bool, ApiError> {
+    if let Some(role) = service_roles::access_role(service) {
+        return service_roles::assume(
+            rows.h,
+            rows.job,
+            BUILD_PRINCIPAL,
+            role,
+            service,
+            now_ms,
+            changes,
+        )
+        .await;
+    }
     let source = service
         .get("SourceConfiguration")
         .cloned()

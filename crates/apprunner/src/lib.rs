@@ -17,6 +17,7 @@ mod observability;
 mod operations;
 mod paging;
 mod service_config;
+mod service_roles;
 mod service_rows;
 mod services;
 mod store_rows;

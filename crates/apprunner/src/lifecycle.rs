@@ -8,7 +8,9 @@
 //! change of the same resource is simply retried on the next poll against the new state.
 //!
 //! Job rows live outside any account and region (kind [`JOB_KIND`], account and region empty), so one list
-//! finds every pending job. Steps are not API calls, so they leave no CloudTrail record, as in App Runner.
+//! finds every pending job. Steps are not API calls, so they leave no CloudTrail record of their own, as in App
+//! Runner; what App Runner does in them on the customer's behalf through another service (assuming the service's
+//! access and instance roles with STS, [`crate::service_roles`]) is recorded, in the step's change set.
 
 use std::sync::Arc;
 
@@ -156,6 +158,7 @@ pub(crate) async fn run_due(
             let mut all = ChangeSet::new();
             for step in &steps {
                 all.changes.extend(step.changes.iter().cloned());
+                all.events.extend(step.events.iter().cloned());
             }
             match h.store.commit(all).await {
                 Ok(_) => return Ok(n),

@@ -6,7 +6,7 @@
 //! extended ISO form, `mfaAuthenticated` as the string `"false"`/`"true"`), and `sourceIdentity` when set.
 
 use serde_json::{json, Map, Value};
-use trailrunner_api::{Caller, CallerKind, Session};
+use trailrunner_api::{Caller, CallerKind, ServiceCaller, Session};
 
 pub fn user_identity(caller: &Caller) -> Value {
     let mut out = match caller.kind {
@@ -67,6 +67,20 @@ fn session_context(session: &Session) -> Value {
     Value::Object(out)
 }
 
+/// `userIdentity` of what an AWS service does by itself on an account's behalf (spec §2.1, §2.3): the type and
+/// `invokedBy` only. No `principalId`, `arn`, `accountId` or `accessKeyId` (the service signs with nothing of the
+/// account's), and no `userName` (absent for `AWSService`, §2.1).
+pub fn service_identity(service: &ServiceCaller) -> Value {
+    json!({"type": "AWSService", "invokedBy": service.principal})
+}
+
+/// The `Username` Event history shows for an event of an AWS service acting by itself (spec §5.3: "AWSService →
+/// often the role session name or absent"): the role session name of an `AssumeRole` the service made (as for
+/// an EC2 instance profile, whose session name, the instance id, is the user name), otherwise empty.
+pub fn service_username(role_session_name: Option<&str>) -> String {
+    role_session_name.unwrap_or_default().to_string()
+}
+
 /// The `Username` of an event in Event history (spec §5.3): `root` for the root user, the user name for IAM users
 /// (also with session credentials), the role session name for assumed roles, the federated user's name for
 /// federated users.
@@ -123,6 +137,25 @@ mod tests {
             user_name: Some("alice".into()),
             session: None,
         }
+    }
+
+    #[test]
+    fn aws_service_has_only_type_and_invoked_by() {
+        let service = ServiceCaller {
+            principal: "build.apprunner.amazonaws.com".into(),
+            account_id: ACCT.into(),
+        };
+        assert_eq!(
+            service_identity(&service),
+            json!({"type": "AWSService", "invokedBy": "build.apprunner.amazonaws.com"})
+        );
+        assert_eq!(
+            service_identity(&service).to_string(),
+            r#"{"type":"AWSService","invokedBy":"build.apprunner.amazonaws.com"}"#,
+            "rendered exactly, type first"
+        );
+        assert_eq!(service_username(Some("0123abcd")), "0123abcd");
+        assert_eq!(service_username(None), "");
     }
 
     #[test]

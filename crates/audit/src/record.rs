@@ -1,7 +1,7 @@
 //! Building the CloudTrail record of one call.
 
 use serde_json::{Map, Value};
-use trailrunner_api::{ApiError, CallContext, ResourceRef};
+use trailrunner_api::{ApiError, CallContext, ResourceRef, ServiceCaller};
 use trailrunner_model::{cloudtrail_view, Operation, ServiceModel};
 
 use crate::{identity, resources, EVENT_VERSION};
@@ -27,6 +27,33 @@ pub struct CallFacts<'a> {
     pub reported: &'a [ResourceRef],
     pub completed_at: jiff::Timestamp,
     pub event_id: String,
+}
+
+/// What an AWS service did by itself on an account's behalf (App Runner's build service assuming the customer's
+/// ECR access role, say): not a request to trailrunner, but recorded exactly like one, by the same code, with an
+/// `AWSService` identity whose principal is also `sourceIPAddress` and `userAgent` (spec §1.3, §2.3).
+pub struct ServiceCallFacts<'a> {
+    pub model: &'static ServiceModel,
+    pub operation: &'a str,
+    pub op: Option<&'static Operation>,
+    pub service: &'a ServiceCaller,
+    pub region: &'a str,
+    pub request_id: &'a str,
+    pub input: Option<&'a Value>,
+    pub result: Result<&'a Value, &'a ApiError>,
+    pub reported: &'a [ResourceRef],
+    pub completed_at: jiff::Timestamp,
+    pub event_id: String,
+}
+
+/// The parts of a record that depend on who acted: the rest comes from the operation tables alone.
+struct Actor<'a> {
+    identity: Value,
+    source_ip: String,
+    user_agent: &'a str,
+    account_id: &'a str,
+    region: &'a str,
+    request_id: &'a str,
 }
 
 /// A built record, with what the store indexes it by.
@@ -75,6 +102,67 @@ fn element(
 /// The record, fields in the order AWS writes them.
 pub fn build(f: &CallFacts<'_>) -> Record {
     let ctx = f.ctx;
+    let actor = Actor {
+        identity: identity::user_identity(&ctx.caller),
+        source_ip: ctx.source_ip.to_string(),
+        user_agent: &ctx.user_agent,
+        account_id: &ctx.caller.account_id,
+        region: &ctx.region,
+        request_id: &ctx.request_id,
+    };
+    build_for(
+        actor,
+        &Facts {
+            model: f.model,
+            operation: f.operation,
+            op: f.op,
+            input: f.input,
+            result: f.result,
+            reported: f.reported,
+            completed_at: f.completed_at,
+            event_id: &f.event_id,
+        },
+    )
+}
+
+/// The record of what an AWS service did by itself (see [`ServiceCallFacts`]).
+pub fn build_service_call(f: &ServiceCallFacts<'_>) -> Record {
+    let actor = Actor {
+        identity: identity::service_identity(f.service),
+        source_ip: f.service.principal.clone(),
+        user_agent: &f.service.principal,
+        account_id: &f.service.account_id,
+        region: f.region,
+        request_id: f.request_id,
+    };
+    build_for(
+        actor,
+        &Facts {
+            model: f.model,
+            operation: f.operation,
+            op: f.op,
+            input: f.input,
+            result: f.result,
+            reported: f.reported,
+            completed_at: f.completed_at,
+            event_id: &f.event_id,
+        },
+    )
+}
+
+/// What the record says about the operation, whoever acted.
+struct Facts<'a> {
+    model: &'static ServiceModel,
+    operation: &'a str,
+    op: Option<&'static Operation>,
+    input: Option<&'a Value>,
+    result: Result<&'a Value, &'a ApiError>,
+    reported: &'a [ResourceRef],
+    completed_at: jiff::Timestamp,
+    event_id: &'a str,
+}
+
+fn build_for(who: Actor<'_>, f: &Facts<'_>) -> Record {
     let read_only = f.op.map(|op| op.read_only).unwrap_or(false);
     let request_parameters = element(f.model, f.op.and_then(|op| op.input), f.input);
     let response_elements = match f.result {
@@ -82,25 +170,25 @@ pub fn build(f: &CallFacts<'_>) -> Record {
         _ => Value::Null,
     };
     let output = f.result.ok();
-    let found = resources::collect(f.reported, f.input, output, &ctx.caller.account_id);
+    let found = resources::collect(f.reported, f.input, output, who.account_id);
 
     let mut r = Map::with_capacity(22);
     r.insert("eventVersion".into(), EVENT_VERSION.into());
-    r.insert("userIdentity".into(), identity::user_identity(&ctx.caller));
+    r.insert("userIdentity".into(), who.identity);
     r.insert("eventTime".into(), event_time(f.completed_at).into());
     r.insert("eventSource".into(), f.model.event_source.into());
     r.insert("eventName".into(), f.operation.into());
-    r.insert("awsRegion".into(), ctx.region.clone().into());
-    r.insert("sourceIPAddress".into(), ctx.source_ip.to_string().into());
-    r.insert("userAgent".into(), truncate(&ctx.user_agent).into());
+    r.insert("awsRegion".into(), who.region.into());
+    r.insert("sourceIPAddress".into(), who.source_ip.into());
+    r.insert("userAgent".into(), truncate(who.user_agent).into());
     if let Err(err) = f.result {
         r.insert("errorCode".into(), truncate(&err.code).into());
         r.insert("errorMessage".into(), truncate(&err.message).into());
     }
     r.insert("requestParameters".into(), request_parameters);
     r.insert("responseElements".into(), response_elements);
-    r.insert("requestID".into(), ctx.request_id.clone().into());
-    r.insert("eventID".into(), f.event_id.clone().into());
+    r.insert("requestID".into(), who.request_id.into());
+    r.insert("eventID".into(), f.event_id.into());
     r.insert("readOnly".into(), read_only.into());
     if !found.is_empty() {
         let list = found
@@ -117,10 +205,7 @@ pub fn build(f: &CallFacts<'_>) -> Record {
     }
     r.insert("eventType".into(), "AwsApiCall".into());
     r.insert("managementEvent".into(), true.into());
-    r.insert(
-        "recipientAccountId".into(),
-        ctx.caller.account_id.clone().into(),
-    );
+    r.insert("recipientAccountId".into(), who.account_id.into());
     r.insert("eventCategory".into(), "Management".into());
     Record {
         json: Value::Object(r),

@@ -24,6 +24,12 @@ pub fn username(record: &Value) -> Option<String> {
     match id["type"].as_str()? {
         "Root" => Some("root".into()),
         "IAMUser" => id["userName"].as_str().map(str::to_string),
+        // An AWS service has no ARN: the session name of the role it assumed, if any
+        // (`identity::service_username`, which wrote the index row).
+        "AWSService" => record["requestParameters"]["roleSessionName"]
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(|s| crate::identity::service_username(Some(s))),
         _ => id["arn"]
             .as_str()
             .and_then(|a| a.rsplit('/').next())

@@ -182,14 +182,44 @@ impl KeyRing {
             self.remember(epoch, access_key_id, &entry);
             return Ok(Some(entry));
         }
+        let Some((entry, active)) = self.long_term(access_key_id).await? else {
+            return Ok(None);
+        };
+        if !active {
+            return Ok(None);
+        }
+        let entry = Arc::new(entry);
+        self.remember(epoch, access_key_id, &entry);
+        Ok(Some(entry))
+    }
+
+    /// A long-term key that exists but is `Inactive`, for attributing a refused call to its account and identity
+    /// (a deactivated key is refused, and the refusal is recorded once the signature proves the caller holds the
+    /// secret). `None` for active, deleted, unknown and temporary keys. Never cached: inactive keys are not used
+    /// in the normal course of things, and the row is read again on every such request.
+    pub async fn lookup_inactive(
+        &self,
+        access_key_id: &str,
+    ) -> Result<Option<Arc<KeyEntry>>, StoreError> {
+        if !ids::plausible_access_key_id(access_key_id)
+            || access_key_id.starts_with(crate::sessions::TEMPORARY_PREFIX)
+        {
+            return Ok(None);
+        }
+        Ok(match self.long_term(access_key_id).await? {
+            Some((entry, false)) => Some(Arc::new(entry)),
+            _ => None,
+        })
+    }
+
+    /// A long-term key's row as an entry, and whether the key is `Active`.
+    async fn long_term(&self, access_key_id: &str) -> Result<Option<(KeyEntry, bool)>, StoreError> {
         let Some(row) = self.store.get(&key_row(access_key_id)).await? else {
             return Ok(None);
         };
         let doc: AccessKeyDoc = serde_json::from_str(&row.doc)
             .map_err(|e| StoreError::Other(format!("corrupt access key: {e}")))?;
-        if doc.status != "Active" {
-            return Ok(None);
-        }
+        let active = doc.status == "Active";
         let account_id = doc.account_id.clone();
         let caller = match (&doc.user_name, &doc.user_id) {
             (Some(name), Some(id)) => Caller {
@@ -214,9 +244,10 @@ impl KeyRing {
                 session: None,
             },
         };
-        let entry = Arc::new(KeyEntry::new(caller, doc.secret_access_key, None));
-        self.remember(epoch, access_key_id, &entry);
-        Ok(Some(entry))
+        Ok(Some((
+            KeyEntry::new(caller, doc.secret_access_key, None),
+            active,
+        )))
     }
 
     /// Cache `entry` unless a key was invalidated since `epoch` (then what was read may be stale).
@@ -305,6 +336,16 @@ mod tests {
             ring.lookup(id).await.unwrap().is_none(),
             "inactive keys are refused"
         );
+        let inactive = ring.lookup_inactive(id).await.unwrap().expect("inactive");
+        assert_eq!(
+            inactive.caller.arn,
+            "arn:aws:iam::123456789012:user/dev/alice"
+        );
+        assert!(ring
+            .lookup_inactive("AKIAAAAAAAAAAAAAAAAB")
+            .await
+            .unwrap()
+            .is_none());
     }
 
     #[tokio::test]

@@ -35,7 +35,7 @@ pub const STS_IMPLEMENTED: &[&str] = &[
 ];
 
 /// `AssumeRole`'s `DurationSeconds` default (one hour).
-const ASSUME_ROLE_DEFAULT: i64 = 3600;
+pub(crate) const ASSUME_ROLE_DEFAULT: i64 = 3600;
 /// Role chaining (a role session assuming a role) is limited to one hour.
 const CHAINED_MAX: i64 = 3600;
 /// `GetSessionToken` / `GetFederationToken` default (12 hours).
@@ -93,7 +93,7 @@ fn validation(message: impl Into<String>) -> ApiError {
     ApiError::client("ValidationError", message)
 }
 
-fn access_denied(message: impl Into<String>) -> ApiError {
+pub(crate) fn access_denied(message: impl Into<String>) -> ApiError {
     ApiError::client("AccessDenied", message).with_status(403)
 }
 
@@ -138,7 +138,7 @@ fn duration(input: &Value, default: i64) -> i64 {
 }
 
 /// `(account, role name)` of `arn:aws:iam::<account>:role/<path><name>`.
-fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
+pub(crate) fn parse_role_arn(arn: &str) -> Option<(&str, &str)> {
     let mut parts = arn.splitn(6, ':');
     let (Some("arn"), Some("aws"), Some("iam"), Some(""), Some(account), Some(resource)) = (
         parts.next(),
@@ -250,6 +250,7 @@ impl StsHandler {
             external_id: e::text(input, "ExternalId"),
             role_session_name: Some(session_name),
             source_identity: requested.as_deref(),
+            source_arn: None,
         };
         let trusted = |action| {
             trust::allows(

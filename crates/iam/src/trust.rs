@@ -15,12 +15,15 @@
 //!   federated user; wildcards are not allowed in principal ARNs and match nothing;
 //! - `{"AWS": "<unique id>"}`: IAM rewrites the ARN of a deleted principal to its unique id (`AIDA…`, `AROA…`);
 //!   the id matches the principal it names;
-//! - `Service`, `Federated`, `CanonicalUser`: never an IAM caller.
+//! - `{"Service": "<principal>"}` (a string or a list): that AWS service acting by itself
+//!   ([`ServiceCaller`], e.g. `build.apprunner.amazonaws.com` pulling an ECR image), never an IAM caller; a
+//!   service matches only `"*"` and its own `Service` entry, not `{"AWS": …}`;
+//! - `Federated`, `CanonicalUser`: never an IAM caller.
 //!
 //! `NotPrincipal` applies a statement to every principal it does not name.
 
 use serde_json::{Map, Value};
-use trailrunner_api::{Caller, CallerKind};
+use trailrunner_api::{Caller, CallerKind, ServiceCaller};
 use trailrunner_policy::{evaluate, ContextEntry, Decision, Policy, RequestContext};
 
 /// What an `AssumeRole` request adds to the request context (`sts:` condition keys).
@@ -29,6 +32,8 @@ pub(crate) struct AssumeRequest<'a> {
     pub(crate) external_id: Option<&'a str>,
     pub(crate) role_session_name: Option<&'a str>,
     pub(crate) source_identity: Option<&'a str>,
+    /// `aws:SourceArn`, for a service acting on behalf of one of the account's resources.
+    pub(crate) source_arn: Option<&'a str>,
 }
 
 /// The names a caller goes by, for principal matching.
@@ -55,17 +60,31 @@ fn one_matches(entry: &str, caller: &Caller, explicit_only: bool) -> bool {
     names(caller).contains(&entry)
 }
 
+/// Who asks to assume a role: an IAM caller, or an AWS service acting by itself.
+#[derive(Clone, Copy)]
+enum Who<'a> {
+    Caller(&'a Caller),
+    Service(&'a ServiceCaller),
+}
+
+/// Whether `value` (a string or a list of strings) holds an entry for which `matches` holds.
+fn any_entry(value: Option<&Value>, matches: impl Fn(&str) -> bool) -> bool {
+    match value {
+        Some(Value::String(s)) => matches(s),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).any(matches),
+        _ => false,
+    }
+}
+
 /// Whether a `Principal` value names the caller.
-fn principal_matches(value: &Value, caller: &Caller, explicit_only: bool) -> bool {
+fn principal_matches(value: &Value, who: Who<'_>, explicit_only: bool) -> bool {
     match value {
         Value::String(s) => !explicit_only && s == "*",
-        Value::Object(map) => match map.get("AWS") {
-            Some(Value::String(s)) => one_matches(s, caller, explicit_only),
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(Value::as_str)
-                .any(|s| one_matches(s, caller, explicit_only)),
-            _ => false,
+        Value::Object(map) => match who {
+            Who::Caller(caller) => {
+                any_entry(map.get("AWS"), |s| one_matches(s, caller, explicit_only))
+            }
+            Who::Service(service) => any_entry(map.get("Service"), |s| s == service.principal),
         },
         _ => false,
     }
@@ -81,7 +100,41 @@ pub(crate) fn allows(
     request: &AssumeRequest<'_>,
     now: jiff::Timestamp,
 ) -> bool {
-    allows_with(document, caller, action, role_arn, request, now, false)
+    allows_with(
+        document,
+        Who::Caller(caller),
+        action,
+        role_arn,
+        request,
+        now,
+        false,
+    )
+}
+
+/// Whether the trust policy `document` lets the AWS service `service` perform `action` on the role `role_arn`,
+/// acting for the resource `source_arn` of its account (`aws:SourceAccount`, `aws:SourceArn`: the keys trust
+/// policies use against the confused deputy).
+pub(crate) fn allows_service(
+    document: &str,
+    service: &ServiceCaller,
+    action: &str,
+    role_arn: &str,
+    source_arn: Option<&str>,
+    now: jiff::Timestamp,
+) -> bool {
+    let request = AssumeRequest {
+        source_arn,
+        ..AssumeRequest::default()
+    };
+    allows_with(
+        document,
+        Who::Service(service),
+        action,
+        role_arn,
+        &request,
+        now,
+        false,
+    )
 }
 
 /// Whether the trust policy allows the action through statements that name the caller itself (its ARN or
@@ -97,7 +150,7 @@ pub(crate) fn names_caller(
 ) -> bool {
     allows_with(
         document,
-        caller,
+        Who::Caller(caller),
         action,
         role_arn,
         &AssumeRequest::default(),
@@ -108,7 +161,7 @@ pub(crate) fn names_caller(
 
 fn allows_with(
     document: &str,
-    caller: &Caller,
+    who: Who<'_>,
     action: &str,
     role_arn: &str,
     request: &AssumeRequest<'_>,
@@ -132,8 +185,8 @@ fn allows_with(
         let explicit_only =
             explicit_only && s.get("Effect").and_then(Value::as_str) != Some("Deny");
         let applies = match (s.get("Principal"), s.get("NotPrincipal")) {
-            (Some(p), None) => principal_matches(p, caller, explicit_only),
-            (None, Some(np)) => !explicit_only && !principal_matches(np, caller, false),
+            (Some(p), None) => principal_matches(p, who, explicit_only),
+            (None, Some(np)) => !explicit_only && !principal_matches(np, who, false),
             _ => false,
         };
         if !applies {
@@ -161,21 +214,18 @@ fn allows_with(
         return false;
     };
 
-    let issuer = caller.session.as_ref().and_then(|s| s.issuer.as_ref());
-    let principal_arn = match caller.kind {
-        CallerKind::AssumedRole => issuer.map_or(caller.arn.as_str(), |i| i.arn.as_str()),
-        _ => caller.arn.as_str(),
-    };
-    let principal_type = match caller.kind {
-        CallerKind::Root => "Account",
-        CallerKind::IamUser => "User",
-        CallerKind::AssumedRole => "AssumedRole",
-        CallerKind::FederatedUser => "FederatedUser",
-    };
     let values: Vec<(&str, [&str; 1])> = [
         ("sts:ExternalId", request.external_id),
         ("sts:RoleSessionName", request.role_session_name),
         ("sts:SourceIdentity", request.source_identity),
+        ("aws:SourceArn", request.source_arn),
+        (
+            "aws:SourceAccount",
+            match who {
+                Who::Service(service) => Some(service.account_id.as_str()),
+                Who::Caller(_) => None,
+            },
+        ),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.map(|v| (k, [v])))
@@ -184,19 +234,43 @@ fn allows_with(
         .iter()
         .map(|(key, v)| ContextEntry { key, values: v })
         .collect();
-    let ctx = RequestContext {
-        principal: caller.arn.as_str(),
-        action,
-        resource: role_arn,
-        current_time: Some(now),
-        multi_factor_auth_present: caller.session.as_ref().map(|s| s.mfa_authenticated),
-        username: caller.user_name.as_deref(),
-        userid: Some(caller.principal_id.as_str()),
-        principal_arn: Some(principal_arn),
-        principal_account: Some(caller.account_id.as_str()),
-        principal_type: Some(principal_type),
-        extra: &extra,
-        ..RequestContext::default()
+    let ctx = match who {
+        Who::Caller(caller) => {
+            let issuer = caller.session.as_ref().and_then(|s| s.issuer.as_ref());
+            let principal_arn = match caller.kind {
+                CallerKind::AssumedRole => issuer.map_or(caller.arn.as_str(), |i| i.arn.as_str()),
+                _ => caller.arn.as_str(),
+            };
+            let principal_type = match caller.kind {
+                CallerKind::Root => "Account",
+                CallerKind::IamUser => "User",
+                CallerKind::AssumedRole => "AssumedRole",
+                CallerKind::FederatedUser => "FederatedUser",
+            };
+            RequestContext {
+                principal: caller.arn.as_str(),
+                action,
+                resource: role_arn,
+                current_time: Some(now),
+                multi_factor_auth_present: caller.session.as_ref().map(|s| s.mfa_authenticated),
+                username: caller.user_name.as_deref(),
+                userid: Some(caller.principal_id.as_str()),
+                principal_arn: Some(principal_arn),
+                principal_account: Some(caller.account_id.as_str()),
+                principal_type: Some(principal_type),
+                extra: &extra,
+                ..RequestContext::default()
+            }
+        }
+        // A service principal has no ARN, account or user id of its own.
+        Who::Service(service) => RequestContext {
+            principal: service.principal.as_str(),
+            action,
+            resource: role_arn,
+            current_time: Some(now),
+            extra: &extra,
+            ..RequestContext::default()
+        },
     };
     evaluate([&policy], &ctx).decision == Decision::Allow
 }
@@ -367,6 +441,70 @@ mod tests {
             jiff::Timestamp::UNIX_EPOCH
         ));
         assert!(!check("not json", &alice));
+    }
+
+    #[test]
+    fn service_principals_match_services_only() {
+        let build = ServiceCaller {
+            principal: "build.apprunner.amazonaws.com".into(),
+            account_id: ACCT.into(),
+        };
+        let service = |doc: &str, source: Option<&str>| {
+            allows_service(
+                doc,
+                &build,
+                "sts:AssumeRole",
+                ROLE,
+                source,
+                jiff::Timestamp::UNIX_EPOCH,
+            )
+        };
+        let cases: &[(&str, bool)] = &[
+            (r#"{"Service":"build.apprunner.amazonaws.com"}"#, true),
+            (
+                r#"{"Service":["tasks.apprunner.amazonaws.com","build.apprunner.amazonaws.com"]}"#,
+                true,
+            ),
+            (r#"{"Service":"tasks.apprunner.amazonaws.com"}"#, false),
+            (r#"{"Service":"build.apprunner.amazonaws.co"}"#, false),
+            (r#"{"Service":"*.amazonaws.com"}"#, false),
+            (r#""*""#, true),
+            (r#"{"AWS":"*"}"#, false),
+            (r#"{"AWS":"123456789012"}"#, false),
+            (r#"{"AWS":"build.apprunner.amazonaws.com"}"#, false),
+        ];
+        for (principal, allowed) in cases {
+            let doc = trust(principal);
+            assert_eq!(service(&doc, None), *allowed, "{principal}");
+            // IAM callers never match a Service principal, whatever it names.
+            if principal.contains("Service") {
+                assert!(!check(&doc, &user("alice")), "alice, {principal}");
+            }
+        }
+        // Deny and NotPrincipal apply to services too.
+        let denied = r#"{"Statement":[
+            {"Effect":"Allow","Principal":{"Service":"build.apprunner.amazonaws.com"},"Action":"sts:AssumeRole"},
+            {"Effect":"Deny","NotPrincipal":{"Service":"tasks.apprunner.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        assert!(!service(denied, None));
+        // The confused-deputy condition keys.
+        let scoped = r#"{"Statement":{"Effect":"Allow","Principal":{"Service":"build.apprunner.amazonaws.com"},
+            "Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},
+            "ArnLike":{"aws:SourceArn":"arn:aws:apprunner:*:123456789012:service/*"}}}}"#;
+        let svc = "arn:aws:apprunner:us-east-1:123456789012:service/web/0123";
+        assert!(service(scoped, Some(svc)));
+        assert!(!service(scoped, None));
+        let other = ServiceCaller {
+            account_id: "999999999999".into(),
+            ..build.clone()
+        };
+        assert!(!allows_service(
+            scoped,
+            &other,
+            "sts:AssumeRole",
+            ROLE,
+            Some(svc),
+            jiff::Timestamp::UNIX_EPOCH
+        ));
     }
 
     #[test]

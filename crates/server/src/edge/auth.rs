@@ -15,10 +15,33 @@ pub(crate) struct Authenticated {
     pub(crate) service: String,
 }
 
+/// A request that is not authenticated: the error to answer, and, when the refusal can be attributed, who signed.
+///
+/// A refusal is attributable when the signature verified with a key the server knows but the credentials are
+/// refused: a deactivated (`Inactive`) access key, or temporary credentials past their expiration. The signature
+/// proves the caller holds the secret, so the call is recorded in the key's account, under the key's identity,
+/// with the error as `errorCode`. Unknown or deleted keys (no row, so no account), bad signatures and wrong
+/// session tokens are not attributable and leave no record.
+pub(crate) struct Refused {
+    pub(crate) error: ApiError,
+    pub(crate) signer: Option<Authenticated>,
+}
+
+impl From<ApiError> for Refused {
+    fn from(error: ApiError) -> Self {
+        Refused {
+            error,
+            signer: None,
+        }
+    }
+}
+
 /// Verify the request's SigV4 signature. `expected_service`, when known, must equal the credential scope's.
 ///
 /// Order matters: the scope and the clock are checked before the key is looked up and a signing key derived, so
-/// a caller cannot make the server derive (and cache) keys for scopes it would refuse anyway.
+/// a caller cannot make the server derive (and cache) keys for scopes it would refuse anyway; and an inactive key
+/// or an expired session is refused as attributable only after the signature verified, so a request with a
+/// made-up signature cannot make a record appear in someone's account.
 pub(crate) async fn authenticate(
     state: &AppState,
     parts: &http::request::Parts,
@@ -26,7 +49,7 @@ pub(crate) async fn authenticate(
     family: Family,
     expected_service: Option<&str>,
     now: jiff::Timestamp,
-) -> Result<Authenticated, ApiError> {
+) -> Result<Authenticated, Refused> {
     let refuse = |e: &AuthError| trailrunner_wire::auth::from_sigv4(family, e);
     let request = RequestParts {
         method: parts.method.as_str(),
@@ -52,52 +75,98 @@ pub(crate) async fn authenticate(
         return Err(refuse(&AuthError::new(
             AuthErrorKind::Unsupported,
             "UNSIGNED-PAYLOAD is not accepted for this service: the request body must be signed.",
-        )));
+        ))
+        .into());
     }
-    let key = state
+    let store_error =
+        |e: &trailrunner_store::StoreError| ApiError::internal_from("looking up an access key", e);
+    let (key, active) = match state
         .keys
         .lookup(parsed.access_key_id)
         .await
-        .map_err(|e| ApiError::internal_from("looking up an access key", &e))?
-        .ok_or_else(|| trailrunner_wire::auth::unknown_access_key(family))?;
+        .map_err(|e| store_error(&e))?
+    {
+        Some(key) => (key, true),
+        None => (
+            state
+                .keys
+                .lookup_inactive(parsed.access_key_id)
+                .await
+                .map_err(|e| store_error(&e))?
+                .ok_or_else(|| trailrunner_wire::auth::unknown_access_key(family))?,
+            false,
+        ),
+    };
     let signing_key = key.signing_key(parsed.scope_date, parsed.region, parsed.service);
     trailrunner_sigv4::verify(&request, &parsed, &signing_key, now, &policy)
         .map_err(|e| refuse(&e))?;
     // Only once the signature proves the caller holds the secret.
-    check_credentials(
+    let signer = || Authenticated {
+        caller: key.caller.clone(),
+        region: parsed.region.to_string(),
+        service: parsed.service.to_string(),
+    };
+    if !active {
+        // An inactive key cannot be used; the client gets the same error as for an unknown key.
+        return Err(Refused {
+            error: trailrunner_wire::auth::unknown_access_key(family),
+            signer: Some(signer()),
+        });
+    }
+    match credential_problem(
         &key,
         parsed.security_token.as_deref(),
         parsed.service,
         family,
         now,
-    )?;
-    Ok(Authenticated {
-        caller: key.caller.clone(),
-        region: parsed.region.to_string(),
-        service: parsed.service.to_string(),
-    })
+    ) {
+        Ok(()) => Ok(signer()),
+        Err((error, Attribution::Signer)) => Err(Refused {
+            error,
+            signer: Some(signer()),
+        }),
+        Err((error, Attribution::None)) => Err(error.into()),
+    }
+}
+
+/// Whether a credential refusal is recorded under the signer (see [`Refused`]).
+enum Attribution {
+    Signer,
+    None,
 }
 
 /// What a verified signature does not settle: the session token must be the one issued with a temporary key (and
 /// absent for a long-term one), temporary credentials must not have expired (checked against `now`, the edge's
 /// clock), and credentials from `GetSessionToken` or `GetFederationToken` cannot call IAM: without MFA, IAM does
 /// not recognise them (STS API Reference, GetSessionToken and GetFederationToken, "Permissions").
-pub(crate) fn check_credentials(
+///
+/// Also tells whether a refusal is attributable: only expiry is (the right token, for credentials that existed
+/// until their `Expiration`). A wrong or missing token is not: whoever sent it has not shown they hold the session.
+fn credential_problem(
     key: &KeyEntry,
     token: Option<&str>,
     service: &str,
     family: Family,
     now: jiff::Timestamp,
-) -> Result<(), ApiError> {
+) -> Result<(), (ApiError, Attribution)> {
     key.check_token(token, now)
         .map_err(|problem| match problem {
-            TokenProblem::Invalid => trailrunner_wire::auth::invalid_token(family),
-            TokenProblem::Expired => trailrunner_wire::auth::expired_token(family),
+            TokenProblem::Invalid => (
+                trailrunner_wire::auth::invalid_token(family),
+                Attribution::None,
+            ),
+            TokenProblem::Expired => (
+                trailrunner_wire::auth::expired_token(family),
+                Attribution::Signer,
+            ),
         })?;
     if service == "iam" {
         if let Some(session) = &key.caller.session {
             if session.origin != SessionOrigin::AssumeRole {
-                return Err(trailrunner_wire::auth::invalid_token(family));
+                return Err((
+                    trailrunner_wire::auth::invalid_token(family),
+                    Attribution::None,
+                ));
             }
         }
     }
@@ -117,6 +186,16 @@ mod tests {
     use trailrunner_store::{SharedStore, SqliteStore};
 
     const ACCT: &str = "123456789012";
+
+    fn check_credentials(
+        key: &KeyEntry,
+        token: Option<&str>,
+        service: &str,
+        family: Family,
+        now: jiff::Timestamp,
+    ) -> Result<(), ApiError> {
+        credential_problem(key, token, service, family, now).map_err(|(error, _)| error)
+    }
 
     fn root_ctx(now: jiff::Timestamp) -> CallContext {
         CallContext {

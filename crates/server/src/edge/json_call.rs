@@ -29,7 +29,16 @@ pub(crate) async fn run(
     let result = async {
         let body = body::read(parts, raw_body, state.max_body_bytes).await?;
         let expected = mounted.map(|m| m.model.signing_name);
-        let who = auth::authenticate(state, parts, &body, protocol.family(), expected, now).await?;
+        // A refusal attributable to the signer (inactive key, expired session) is recorded like a failed call.
+        let (who, refusal) =
+            match auth::authenticate(state, parts, &body, protocol.family(), expected, now).await {
+                Ok(who) => (who, None),
+                Err(auth::Refused {
+                    error,
+                    signer: Some(who),
+                }) if mounted.is_some() => (who, Some(error)),
+                Err(refused) => return Err(refused.error),
+            };
         // Without a mounted service there is no event source to record under.
         let mounted =
             mounted.ok_or_else(|| unknown_operation(&format!("{target_prefix}.{operation}")))?;
@@ -42,6 +51,15 @@ pub(crate) async fn run(
             op,
             ctx: &ctx,
         };
+        let content_type = parts
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok());
+        if let Some(refusal) = refusal {
+            // The request parameters are recorded when the body decodes for a known operation.
+            let input = op.and_then(|_| json::decode_body(content_type, &body).ok());
+            return call.fail(input.as_ref(), refusal).await;
+        }
         let Some(op) = op else {
             return call
                 .fail(
@@ -50,10 +68,6 @@ pub(crate) async fn run(
                 )
                 .await;
         };
-        let content_type = parts
-            .headers
-            .get(http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok());
         let input: Value = match json::decode_body(content_type, &body) {
             Ok(v) => v,
             Err(e) => return call.fail(None, e).await,

@@ -15,6 +15,8 @@ mod invoke;
 mod json_call;
 mod query_call;
 mod rest_call;
+#[cfg(all(test, not(feature = "noop-recorder")))]
+mod tests;
 
 use std::net::SocketAddr;
 

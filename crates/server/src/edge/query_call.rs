@@ -29,7 +29,17 @@ pub(crate) async fn run(
     };
     let result = async {
         let body = body::read(parts, raw_body, state.max_body_bytes).await?;
-        let who = auth::authenticate(state, parts, &body, Family::Query, None, now).await?;
+        // A refusal attributable to the signer (inactive key, expired session) is recorded like a failed call,
+        // when the service is served and the request names its action.
+        let (who, refusal) =
+            match auth::authenticate(state, parts, &body, Family::Query, None, now).await {
+                Ok(who) => (who, None),
+                Err(auth::Refused {
+                    error,
+                    signer: Some(who),
+                }) if state.registry.query(&who.service).is_some() => (who, Some(error)),
+                Err(refused) => return Err(refused.error),
+            };
         let mounted = state.registry.query(&who.service).ok_or_else(|| {
             ApiError::client(
                 "InvalidAction",
@@ -44,7 +54,11 @@ pub(crate) async fn run(
         if let Some(region) = mounted.handler.home_region() {
             ctx.region = region.to_string();
         }
-        let request = query::decode(parts.uri.query(), &body)?;
+        // A body that does not decode names no action: a refusal is then answered unrecorded.
+        let request = match query::decode(parts.uri.query(), &body) {
+            Ok(request) => request,
+            Err(e) => return Err(refusal.unwrap_or(e)),
+        };
         let op = mounted.model.operation(&request.action);
         let call = Call {
             state,
@@ -53,6 +67,18 @@ pub(crate) async fn run(
             op,
             ctx: &ctx,
         };
+        if let Some(refusal) = refusal {
+            // The request parameters are recorded when they decode for a known operation.
+            let input = op.and_then(|op| {
+                query_input::to_json(mounted.model, mounted.model.input_of(op), &request.params)
+                    .ok()
+            });
+            let action = op.map_or_else(|| request.action.clone(), |op| op.name.to_string());
+            return call
+                .fail(input.as_ref(), refusal)
+                .await
+                .map(|v| (action, v));
+        }
         let Some(op) = op else {
             let err = ApiError::client(
                 "InvalidAction",
