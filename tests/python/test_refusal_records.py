@@ -2,8 +2,8 @@
 credentials and deactivated or deleted access keys are refused; the refusal is recorded").
 
 A deactivated key whose signature verifies is recorded in its account, under its identity, with the error the
-client got. Unknown keys, deleted keys (their row is gone: no account to record under) and signatures that do not
-verify leave no record. Expired temporary credentials are covered at the edge with a pinned clock (Rust:
+client got; so is a deleted key's (trailrunner keeps deleted keys aside for this). Unknown keys and signatures that
+do not verify leave no record. Expired temporary credentials are covered at the edge with a pinned clock (Rust:
 `crates/server/src/edge/tests.rs`), since they cannot expire in less than 15 minutes here.
 """
 
@@ -106,17 +106,33 @@ def test_unattributable_refusals_leave_no_record(server, inactive_user):
     assert (code, status) == ("InvalidSignatureException", 403)
     assert events_of_key(server, key_id) == []
 
-    # Deleted: the row is gone, so is the account to record under.
-    server.client("iam").delete_access_key(UserName=n, AccessKeyId=key_id)
-    code, _, status, _ = refusal(as_key(server, "apprunner", key_id, key["SecretAccessKey"]).list_services)
-    assert (code, status) == ("UnrecognizedClientException", 403)
-    code, _, _, _ = refusal(as_key(server, "sts", key_id, key["SecretAccessKey"]).get_caller_identity)
-    assert code == "InvalidClientTokenId"
-    # Never existed.
+    # Never existed: no account to record under.
     code, _, _, _ = refusal(as_key(server, "apprunner", "AKIAAAAAAAAAAAAAAAAA", "y" * 40).list_services)
     assert code == "UnrecognizedClientException"
     assert events_of_key(server, key_id) == []
     assert events_of_key(server, "AKIAAAAAAAAAAAAAAAAA") == []
+
+
+def test_a_deleted_key_is_refused_and_recorded(server, inactive_user):
+    n, _, key = inactive_user
+    key_id = key["AccessKeyId"]
+    server.client("iam").delete_access_key(UserName=n, AccessKeyId=key_id)
+    assert server.client("iam").list_access_keys(UserName=n)["AccessKeyMetadata"] == []
+    # A forged signature with the deleted key's id stays unrecorded.
+    code, _, _, _ = refusal(as_key(server, "apprunner", key_id, "x" * 40).list_services)
+    assert code == "InvalidSignatureException"
+    assert events_of_key(server, key_id) == []
+    # Signed with its real secret: refused as an unknown key, and recorded in its account under its identity.
+    code, message, status, request_id = refusal(
+        as_key(server, "apprunner", key_id, key["SecretAccessKey"]).list_services)
+    assert (code, status) == ("UnrecognizedClientException", 403)
+    _, record = record_of(server, request_id, "ListServices")
+    assert (record["errorCode"], record["errorMessage"]) == (code, message)
+    assert record["userIdentity"]["type"] == "IAMUser" and record["userIdentity"]["accessKeyId"] == key_id
+    assert record["userIdentity"]["userName"] == n and record["responseElements"] is None
+    code, _, _, _ = refusal(as_key(server, "sts", key_id, key["SecretAccessKey"]).get_caller_identity)
+    assert code == "InvalidClientTokenId"
+    assert [e["EventName"] for e in events_of_key(server, key_id)] == ["GetCallerIdentity", "ListServices"]
 
 
 def test_a_reactivated_key_records_its_calls_normally(server, inactive_user):

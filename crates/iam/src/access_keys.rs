@@ -13,7 +13,7 @@ use crate::entities::{self as e, Loaded, UserDoc, USER_KIND};
 use crate::errors::{invalid_input, limit_exceeded, missing, no_such_entity};
 use crate::iam_handler::IamHandler;
 use crate::ids;
-use crate::keys::{key_row, root_parent, user_parent, AccessKeyDoc, KEY_KIND};
+use crate::keys::{deleted_key_row, key_row, root_parent, user_parent, AccessKeyDoc, KEY_KIND};
 
 /// IAM's quota of access keys per user (and for the root user).
 pub(crate) const KEYS_PER_USER: usize = 2;
@@ -232,6 +232,13 @@ pub(crate) async fn delete_access_key(
     }
     let mut changes = ChangeSet::new();
     changes.delete(key_row(&id), Expect::Version(key.version));
+    // Kept aside (never listed, counted or accepted), so that a request still signed with it is refused *and*
+    // recorded in its account.
+    let mut tombstone = key.doc;
+    tombstone.status = "Deleted".into();
+    let tombstone = serde_json::to_string(&tombstone)
+        .map_err(|e| ApiError::internal_from("encoding a deleted access key", &e))?;
+    changes.put(deleted_key_row(&id), None, tombstone, Expect::Any);
     Ok(Outcome {
         output: json!({}),
         changes,

@@ -42,6 +42,15 @@ pub(crate) fn key_row(access_key_id: &str) -> ResourceKey {
     ResourceKey::new("", "", KEY_KIND, access_key_id)
 }
 
+/// Deleted access keys, kept apart from live ones (nothing that lists, counts or signs with keys sees them):
+/// what a request signed with a deleted key is attributed to, so its refusal can be recorded in the key's
+/// account once its signature verifies. The row keeps the secret for exactly that verification.
+pub(crate) const DELETED_KEY_KIND: &str = "deleted-access-key";
+
+pub(crate) fn deleted_key_row(access_key_id: &str) -> ResourceKey {
+    ResourceKey::new("", "", DELETED_KEY_KIND, access_key_id)
+}
+
 /// Cached keys beyond which temporary ones are dropped from the cache (they are only ever added: each
 /// `AssumeRole` mints a new key). Long-term keys are bounded by IAM's quotas.
 const MAX_CACHED: usize = 10_000;
@@ -208,13 +217,26 @@ impl KeyRing {
         }
         Ok(match self.long_term(access_key_id).await? {
             Some((entry, false)) => Some(Arc::new(entry)),
-            _ => None,
+            Some((_, true)) => None,
+            None => self
+                .row_entry(&deleted_key_row(access_key_id), access_key_id)
+                .await?
+                .map(|(entry, _)| Arc::new(entry)),
         })
     }
 
     /// A long-term key's row as an entry, and whether the key is `Active`.
     async fn long_term(&self, access_key_id: &str) -> Result<Option<(KeyEntry, bool)>, StoreError> {
-        let Some(row) = self.store.get(&key_row(access_key_id)).await? else {
+        self.row_entry(&key_row(access_key_id), access_key_id).await
+    }
+
+    /// The key stored at `row_key` (live or deleted) as an entry, and whether it is `Active`.
+    async fn row_entry(
+        &self,
+        row_key: &ResourceKey,
+        access_key_id: &str,
+    ) -> Result<Option<(KeyEntry, bool)>, StoreError> {
+        let Some(row) = self.store.get(row_key).await? else {
             return Ok(None);
         };
         let doc: AccessKeyDoc = serde_json::from_str(&row.doc)
