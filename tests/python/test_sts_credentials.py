@@ -7,6 +7,7 @@ authorization is enforced at the edge."""
 import json
 import re
 import time
+import urllib.request
 import uuid
 from datetime import datetime, timezone
 
@@ -360,3 +361,18 @@ def test_a_trust_policy_naming_the_user_needs_no_identity_permission(server):
     by_account = new_role(server, f"arn:aws:iam::{server.account_id}:root")
     code, message, _ = error_of(sts.assume_role, RoleArn=by_account["Arn"], RoleSessionName="account")
     assert code == "AccessDenied" and "sts:AssumeRole" in message
+
+
+def test_presigned_urls_carry_session_tokens(server):
+    # botocore presigns for the model's method (POST for STS) unless told otherwise; both forms must verify, and
+    # temporary credentials travel as X-Amz-Security-Token in the query string.
+    user, key = new_user(server)
+    creds = as_key(server, key, "sts").get_session_token(DurationSeconds=900)["Credentials"]
+    sts = as_creds(server, creds, "sts")
+    for method in ("GET", "POST"):
+        url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=300, HttpMethod=method)
+        assert "X-Amz-Security-Token=" in url
+        request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)
+        with urllib.request.urlopen(request) as r:
+            body = r.read().decode()
+        assert r.status == 200 and f"<Arn>{user['Arn']}</Arn>" in body, body
