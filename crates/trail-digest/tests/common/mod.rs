@@ -1,7 +1,12 @@
 //! A trail writing into an in-memory bucket, period by period, for the integration tests.
 #![allow(dead_code)]
 
+mod run;
+
 use std::collections::BTreeMap;
+
+#[allow(unused_imports)] // not every test uses the runner
+pub use run::*;
 
 use jiff::{SignedDuration, Timestamp};
 use trailrunner_trail_digest::{
