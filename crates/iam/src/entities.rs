@@ -284,6 +284,40 @@ pub(crate) fn page<T>(
     (shown, more)
 }
 
+/// ListUsers / ListRoles: the account's entities of `kind` whose path starts with `PathPrefix`, in creation order,
+/// one page of them under `member` (`Users`, `Roles`), each rendered by `render`.
+pub(crate) async fn list_by_path<T: DeserializeOwned>(
+    store: &dyn Store,
+    tokens: &PageTokens,
+    account: &str,
+    input: &Value,
+    (operation, kind, member): (&str, &str, &str),
+    path_of: fn(&T) -> &str,
+    render: impl Fn(&T) -> Value,
+) -> Result<Value, ApiError> {
+    let prefix = text(input, "PathPrefix").unwrap_or("/");
+    let paging = Paging {
+        tokens,
+        scope: format!("iam:{operation}:{account}:{prefix}"),
+    };
+    let (after, max) = paging.start(input)?;
+    let mut found = Vec::new();
+    for row in list_all(store, account, kind, None).await? {
+        let entity: Loaded<T> = decode(&row)?;
+        if path_of(&entity.doc).starts_with(prefix) {
+            found.push((entity.seq, entity.doc));
+        }
+    }
+    let (shown, more) = page(found, after, max);
+    let mut out = Map::new();
+    out.insert(
+        member.into(),
+        Value::Array(shown.iter().map(render).collect()),
+    );
+    paging.finish(&mut out, more);
+    Ok(Value::Object(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 use trailrunner_api::{ApiError, CallContext, Outcome};
 use trailrunner_store::{ChangeSet, Expect};
 
-use crate::entities::{self as e, Loaded, RoleDoc, ROLE_KIND};
+use crate::entities::{self as e, RoleDoc, ROLE_KIND};
 use crate::errors::{
     self, delete_conflict, entity_already_exists, limit_exceeded, missing, no_such_entity,
 };
@@ -134,28 +134,17 @@ pub(crate) async fn list_roles(
     ctx: &CallContext,
     input: &Value,
 ) -> Result<Outcome, ApiError> {
-    let account = &ctx.caller.account_id;
-    let prefix = e::text(input, "PathPrefix").unwrap_or("/");
-    let paging = e::Paging {
-        tokens: &h.tokens,
-        scope: format!("iam:ListRoles:{account}:{prefix}"),
-    };
-    let (after, max) = paging.start(input)?;
-    let mut roles = Vec::new();
-    for row in e::list_all(h.store.as_ref(), account, ROLE_KIND, None).await? {
-        let role: Loaded<RoleDoc> = e::decode(&row)?;
-        if role.doc.path.starts_with(prefix) {
-            roles.push((role.seq, role.doc));
-        }
-    }
-    let (shown, more) = e::page(roles, after, max);
-    let mut out = Map::new();
-    out.insert(
-        "Roles".into(),
-        Value::Array(shown.iter().map(|r| role_json(r, View::Listed)).collect()),
-    );
-    paging.finish(&mut out, more);
-    Ok(Outcome::read(Value::Object(out)))
+    let out = e::list_by_path(
+        h.store.as_ref(),
+        &h.tokens,
+        &ctx.caller.account_id,
+        input,
+        ("ListRoles", ROLE_KIND, "Roles"),
+        |r: &RoleDoc| r.path.as_str(),
+        |r| role_json(r, View::Listed),
+    )
+    .await?;
+    Ok(Outcome::read(out))
 }
 
 pub(crate) async fn delete_role(

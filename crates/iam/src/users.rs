@@ -1,6 +1,6 @@
 //! `CreateUser`, `GetUser`, `ListUsers`, `DeleteUser`.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use trailrunner_api::{ApiError, CallContext, CallerKind, Outcome};
 use trailrunner_store::{ChangeSet, Expect};
 
@@ -114,28 +114,17 @@ pub(crate) async fn list_users(
     ctx: &CallContext,
     input: &Value,
 ) -> Result<Outcome, ApiError> {
-    let account = &ctx.caller.account_id;
-    let prefix = e::text(input, "PathPrefix").unwrap_or("/");
-    let paging = e::Paging {
-        tokens: &h.tokens,
-        scope: format!("iam:ListUsers:{account}:{prefix}"),
-    };
-    let (after, max) = paging.start(input)?;
-    let mut users = Vec::new();
-    for row in e::list_all(h.store.as_ref(), account, USER_KIND, None).await? {
-        let user: Loaded<UserDoc> = e::decode(&row)?;
-        if user.doc.path.starts_with(prefix) {
-            users.push((user.seq, user.doc));
-        }
-    }
-    let (shown, more) = e::page(users, after, max);
-    let mut out = Map::new();
-    out.insert(
-        "Users".into(),
-        Value::Array(shown.iter().map(|u| user_json(u, false)).collect()),
-    );
-    paging.finish(&mut out, more);
-    Ok(Outcome::read(Value::Object(out)))
+    let out = e::list_by_path(
+        h.store.as_ref(),
+        &h.tokens,
+        &ctx.caller.account_id,
+        input,
+        ("ListUsers", USER_KIND, "Users"),
+        |u: &UserDoc| u.path.as_str(),
+        |u| user_json(u, false),
+    )
+    .await?;
+    Ok(Outcome::read(out))
 }
 
 pub(crate) async fn delete_user(
