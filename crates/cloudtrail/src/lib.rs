@@ -6,5 +6,7 @@
 mod errors;
 mod handler;
 mod lookup;
+pub mod public_keys;
+pub mod trail_rows;
 
 pub use handler::{CloudTrailHandler, IMPLEMENTED};

@@ -37,6 +37,15 @@ pub struct StoredEvent {
     pub record: Vec<u8>,
 }
 
+/// An event as trail delivery reads it: in commit order (`seq`), with the region it happened in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedEvent {
+    pub seq: i64,
+    pub region: String,
+    pub time_ms: i64,
+    pub record: Vec<u8>,
+}
+
 /// Newest-first lookup over one account and region.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EventQuery {

@@ -18,7 +18,7 @@ mod store;
 
 pub use change::{Change, ChangeSet, CommitReceipt, Expect};
 pub use error::{CommitError, StoreError};
-pub use event::{attr_hash, EventAttr, EventQuery, NewEvent, StoredEvent};
+pub use event::{attr_hash, EventAttr, EventQuery, FeedEvent, NewEvent, StoredEvent};
 pub use resource::{ListQuery, Resource, ResourceKey};
 pub use sqlite::SqliteStore;
 pub use store::{SharedStore, Store};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::{
-    ChangeSet, CommitError, CommitReceipt, EventQuery, ListQuery, Resource, ResourceKey,
+    ChangeSet, CommitError, CommitReceipt, EventQuery, FeedEvent, ListQuery, Resource, ResourceKey,
     StoreError, StoredEvent,
 };
 
@@ -29,6 +29,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Remove up to `limit` events older than `cutoff_ms` (oldest first); returns how many were removed.
     async fn expire_events(&self, cutoff_ms: i64, limit: usize) -> Result<u64, StoreError>;
+
+    /// The `seq` of the newest committed event (0 when there is none). Every event committed later has a larger
+    /// `seq`, so this is a position in the event feed.
+    async fn last_event_seq(&self) -> Result<i64, StoreError>;
+
+    /// Up to `limit` events of one account committed after position `after_seq`, oldest first (by `seq`): the feed
+    /// trail delivery reads. Commits are serialised, so a position once read never gains earlier events.
+    async fn events_after(
+        &self,
+        account: &str,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<FeedEvent>, StoreError>;
 
     /// A short name of the backend, for logs.
     fn backend(&self) -> &'static str;

@@ -8,6 +8,7 @@
 
 mod apply;
 mod cache;
+mod feed;
 mod reader;
 mod schema;
 mod writer;
@@ -18,8 +19,8 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
 use crate::{
-    attr_hash, ChangeSet, CommitError, CommitReceipt, EventQuery, ListQuery, Resource, ResourceKey,
-    Store, StoreError, StoredEvent,
+    attr_hash, ChangeSet, CommitError, CommitReceipt, EventQuery, FeedEvent, ListQuery, Resource,
+    ResourceKey, Store, StoreError, StoredEvent,
 };
 use cache::{CacheKey, Cached, ReadCache};
 use reader::ReaderPool;
@@ -202,6 +203,25 @@ impl Store for SqliteStore {
 
     async fn expire_events(&self, cutoff_ms: i64, limit: usize) -> Result<u64, StoreError> {
         self.writer.expire_events(cutoff_ms, limit).await
+    }
+
+    async fn last_event_seq(&self) -> Result<i64, StoreError> {
+        self.readers.with(feed::last_event_seq)
+    }
+
+    async fn events_after(
+        &self,
+        account: &str,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<FeedEvent>, StoreError> {
+        let readers = self.readers.clone();
+        let account = account.to_string();
+        tokio::task::spawn_blocking(move || {
+            readers.with(|conn| feed::events_after(conn, &account, after_seq, limit))
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("event feed task failed: {e}")))?
     }
 
     fn backend(&self) -> &'static str {
