@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub trusted_proxies: Vec<IpNet>,
     /// App Runner quotas and lifecycle timing.
     pub apprunner: trailrunner_apprunner::AppRunnerConfig,
+    /// Trail delivery and digest periods.
+    pub delivery: trailrunner_delivery::DeliveryConfig,
 }
 
 /// An address range (`10.0.0.0/8`, `::1/128`, or a bare address).
@@ -99,6 +101,7 @@ impl ServerConfig {
             retention_sweep_interval: Duration::from_secs(300),
             apprunner: trailrunner_apprunner::AppRunnerConfig::default(),
             trusted_proxies: Vec::new(),
+            delivery: trailrunner_delivery::DeliveryConfig::default(),
         }
     }
 }

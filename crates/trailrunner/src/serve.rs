@@ -53,6 +53,14 @@ pub(crate) struct ServeArgs {
     /// (10), vpc-ingress-connections (1).
     #[arg(long = "quota", value_parser = parse_quota)]
     quotas: Vec<(String, usize)>,
+    /// Seconds between a trail's log file deliveries (CloudTrail: about 5 minutes).
+    #[arg(long, env = "TRAILRUNNER_DELIVERY_INTERVAL", default_value_t = 300,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    delivery_interval: u64,
+    /// Seconds per digest period of trails with log file validation (CloudTrail: an hour).
+    #[arg(long, env = "TRAILRUNNER_DIGEST_INTERVAL", default_value_t = 3600,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    digest_interval: u64,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "TRAILRUNNER_LOG", default_value = "info")]
     log: String,
@@ -73,6 +81,8 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.retention_sweep_interval = args.retention_sweep_interval;
     config.trusted_proxies = args.trusted_proxies;
     config.apprunner.lifecycle_delay = args.lifecycle_delay;
+    config.delivery.delivery_interval = Duration::from_secs(args.delivery_interval);
+    config.delivery.digest_interval = Duration::from_secs(args.digest_interval);
     for (name, n) in &args.quotas {
         config
             .apprunner
