@@ -5,6 +5,8 @@
 //! embedded bucket store (folders in the data dir, also served over the S3 REST API by the edge) or on an
 //! external S3-compatible endpoint.
 
+pub mod local;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -53,3 +55,5 @@ pub trait Buckets: Send + Sync + 'static {
 }
 
 pub type SharedBuckets = Arc<dyn Buckets>;
+
+pub use local::LocalBuckets;
