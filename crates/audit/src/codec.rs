@@ -57,33 +57,65 @@ fn store_uncompressed(json: &[u8]) -> Vec<u8> {
 }
 
 pub fn decompress(stored: &[u8]) -> std::io::Result<Vec<u8>> {
-    let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
-    let (&version, body) = stored.split_first().ok_or_else(|| bad("empty record"))?;
-    match version {
-        0 => Ok(body.to_vec()),
-        VERSION_1 => {
-            let mut d = Decompress::new(false);
-            d.set_dictionary(DICTIONARY_V1)
-                .map_err(|e| bad(&e.to_string()))?;
-            let mut out = Vec::with_capacity(body.len() * 4);
-            loop {
-                let consumed = d.total_in() as usize;
-                let status = d
-                    .decompress_vec(&body[consumed..], &mut out, FlushDecompress::Finish)
-                    .map_err(|e| bad(&e.to_string()))?;
-                if status == Status::StreamEnd {
-                    return Ok(out);
-                }
-                if out.len() >= MAX_RECORD_BYTES {
-                    return Err(bad("record larger than the limit"));
-                }
-                if d.total_in() as usize == body.len() && out.len() < out.capacity() {
-                    return Err(bad("truncated record"));
-                }
-                out.reserve(out.capacity().max(1024));
-            }
+    let mut out = Vec::with_capacity(stored.len() * 4);
+    Decoder::new().decode_into(stored, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes many records with one inflate state (allocating and clearing a fresh one per record costs more than
+/// inflating a typical record).
+pub struct Decoder {
+    inflate: Decompress,
+}
+
+impl Default for Decoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Decoder {
+    pub fn new() -> Self {
+        Decoder {
+            inflate: Decompress::new(false),
         }
-        other => Err(bad(&format!("unknown record format {other}"))),
+    }
+
+    /// Append the JSON of the stored record to `out`.
+    pub fn decode_into(&mut self, stored: &[u8], out: &mut Vec<u8>) -> std::io::Result<()> {
+        let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
+        let (&version, body) = stored.split_first().ok_or_else(|| bad("empty record"))?;
+        match version {
+            0 => {
+                out.extend_from_slice(body);
+                Ok(())
+            }
+            VERSION_1 => {
+                let d = &mut self.inflate;
+                d.reset(false);
+                d.set_dictionary(DICTIONARY_V1)
+                    .map_err(|e| bad(&e.to_string()))?;
+                let start = out.len();
+                out.reserve(body.len() * 4);
+                loop {
+                    let consumed = d.total_in() as usize;
+                    let status = d
+                        .decompress_vec(&body[consumed..], out, FlushDecompress::Finish)
+                        .map_err(|e| bad(&e.to_string()))?;
+                    if status == Status::StreamEnd {
+                        return Ok(());
+                    }
+                    if out.len() - start >= MAX_RECORD_BYTES {
+                        return Err(bad("record larger than the limit"));
+                    }
+                    if d.total_in() as usize == body.len() && out.len() < out.capacity() {
+                        return Err(bad("truncated record"));
+                    }
+                    out.reserve(out.capacity().max(1024));
+                }
+            }
+            other => Err(bad(&format!("unknown record format {other}"))),
+        }
     }
 }
 

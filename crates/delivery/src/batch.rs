@@ -91,6 +91,13 @@ fn select_events(
         upto: after,
         ..Selected::default()
     };
+    // Every record the recorder writes is a management event, which a trail without selectors that includes
+    // global service events logs whatever it says: no need to parse it.
+    let everything = trail.event_selectors.is_none()
+        && trail.advanced_event_selectors.is_none()
+        && trail.include_global_service_events;
+    let mut decoder = trailrunner_audit::codec::Decoder::new();
+    let mut record = Vec::with_capacity(4096);
     for event in events {
         if upto.is_some_and(|u| event.seq > u) {
             break;
@@ -100,19 +107,11 @@ fn select_events(
         if !trail.covers_region(&event.region) {
             continue;
         }
-        let record = trailrunner_audit::codec::decompress(&event.record)
+        record.clear();
+        decoder
+            .decode_into(&event.record, &mut record)
             .map_err(|e| StoreError::Other(format!("event {} is unreadable: {e}", event.seq)))?;
-        let facts: Facts<'_> = serde_json::from_slice(&record)
-            .map_err(|e| StoreError::Other(format!("event {} is not JSON: {e}", event.seq)))?;
-        if !trail.include_global_service_events && is_global_service(&facts.event_source) {
-            continue;
-        }
-        let selected = trail.selects(&EventFacts {
-            read_only: facts.read_only.unwrap_or(false),
-            event_source: &facts.event_source,
-            event_category: facts.event_category.as_deref().unwrap_or("Management"),
-        });
-        if selected {
+        if everything || selects(trail, &record, event.seq)? {
             out.regions
                 .entry(event.region.clone())
                 .or_default()
@@ -120,6 +119,19 @@ fn select_events(
         }
     }
     Ok(out)
+}
+
+fn selects(trail: &TrailRow, record: &[u8], seq: i64) -> Result<bool, StoreError> {
+    let facts: Facts<'_> = serde_json::from_slice(record)
+        .map_err(|e| StoreError::Other(format!("event {seq} is not JSON: {e}")))?;
+    if !trail.include_global_service_events && is_global_service(&facts.event_source) {
+        return Ok(false);
+    }
+    Ok(trail.selects(&EventFacts {
+        read_only: facts.read_only.unwrap_or(false),
+        event_source: &facts.event_source,
+        event_category: facts.event_category.as_deref().unwrap_or("Management"),
+    }))
 }
 
 /// Services whose events CloudTrail calls "global service events" (recorded in us-east-1).
