@@ -7,6 +7,8 @@
 mod bucket_policy;
 mod errors;
 mod handler;
+#[cfg(test)]
+mod handler_tests;
 mod lookup;
 pub mod public_keys;
 mod selectors;
