@@ -393,7 +393,7 @@ def test_tags(srv):
 
 
 def test_list_public_keys_with_the_cli(srv):
-    proc = srv.aws("cloudtrail", "list-public-keys", "--region", HOME)
+    proc = srv.aws("cloudtrail", "list-public-keys", "--output", "json", "--region", HOME)
     keys = json.loads(proc.stdout)["PublicKeyList"]
     assert len(keys) >= 1
     for key in keys:
@@ -403,9 +403,9 @@ def test_list_public_keys_with_the_cli(srv):
         assert key["ValidityStartTime"] <= key["ValidityEndTime"]
     # The range validate-logs asks for (start, end + 2h) includes the current key.
     now = int(time.time())
-    proc = srv.aws("cloudtrail", "list-public-keys", "--start-time", str(now - 3600), "--end-time", str(now + 7200))
+    proc = srv.aws("cloudtrail", "list-public-keys", "--output", "json", "--start-time", str(now - 3600), "--end-time", str(now + 7200))
     assert {k["Fingerprint"] for k in json.loads(proc.stdout)["PublicKeyList"]} >= {keys[-1]["Fingerprint"]}
-    proc = srv.aws("cloudtrail", "list-public-keys", "--start-time", str(now), "--end-time", str(now - 60), check=False)
+    proc = srv.aws("cloudtrail", "list-public-keys", "--output", "json", "--start-time", str(now), "--end-time", str(now - 60), check=False)
     assert proc.returncode != 0 and "InvalidTimeRangeException" in proc.stderr
 
 
