@@ -3,22 +3,68 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use trailrunner_api::{ApiError, CallContext, InvalidInput, Outcome, PageTokens, ServiceHandler};
+use trailrunner_api::{
+    ApiError, CallContext, Entropy, InvalidInput, Outcome, PageTokens, ServiceHandler,
+};
+use trailrunner_buckets::SharedBuckets;
 use trailrunner_store::SharedStore;
 
-use crate::{errors, lookup};
+use crate::public_keys::{self, PublicKeySource};
+use crate::{errors, lookup, selectors, trail_queries, trail_status, trail_tags, trails};
 
 /// The operations built so far (the compatibility table in the docs is generated from this).
-pub const IMPLEMENTED: &[&str] = &["LookupEvents"];
+pub const IMPLEMENTED: &[&str] = &[
+    "LookupEvents",
+    "CreateTrail",
+    "UpdateTrail",
+    "DeleteTrail",
+    "DescribeTrails",
+    "GetTrail",
+    "GetTrailStatus",
+    "StartLogging",
+    "StopLogging",
+    "ListTrails",
+    "PutEventSelectors",
+    "GetEventSelectors",
+    "AddTags",
+    "RemoveTags",
+    "ListTags",
+    "ListPublicKeys",
+];
+
+/// What needs a bucket store (`CreateTrail`, `UpdateTrail` check the trail's bucket).
+const NEED_BUCKETS: &[&str] = &["CreateTrail", "UpdateTrail"];
+/// What needs the digest keys.
+const NEED_KEYS: &[&str] = &["ListPublicKeys"];
 
 pub struct CloudTrailHandler {
     pub(crate) store: SharedStore,
     pub(crate) tokens: Arc<PageTokens>,
+    /// Randomness for trail generations.
+    pub(crate) entropy: Arc<dyn Entropy>,
+    /// Where trails deliver; `None` until a bucket store is mounted, and then `CreateTrail` and `UpdateTrail`
+    /// answer `NotImplementedException` rather than accept a bucket nobody checked.
+    pub(crate) buckets: Option<SharedBuckets>,
+    /// The digest-signing keys; `None` until delivery provides them, and then `ListPublicKeys` answers
+    /// `NotImplementedException`.
+    pub(crate) keys: Option<Arc<dyn PublicKeySource>>,
 }
 
 impl CloudTrailHandler {
-    pub fn new(store: SharedStore, tokens: Arc<PageTokens>) -> Self {
-        CloudTrailHandler { store, tokens }
+    pub fn new(
+        store: SharedStore,
+        tokens: Arc<PageTokens>,
+        entropy: Arc<dyn Entropy>,
+        buckets: Option<SharedBuckets>,
+        keys: Option<Arc<dyn PublicKeySource>>,
+    ) -> Self {
+        CloudTrailHandler {
+            store,
+            tokens,
+            entropy,
+            buckets,
+            keys,
+        }
     }
 }
 
@@ -30,6 +76,8 @@ impl ServiceHandler for CloudTrailHandler {
 
     fn implements(&self, operation: &str) -> bool {
         IMPLEMENTED.contains(&operation)
+            && (self.buckets.is_some() || !NEED_BUCKETS.contains(&operation))
+            && (self.keys.is_some() || !NEED_KEYS.contains(&operation))
     }
 
     async fn call(
@@ -40,6 +88,21 @@ impl ServiceHandler for CloudTrailHandler {
     ) -> Result<Outcome, ApiError> {
         match operation {
             "LookupEvents" => lookup::lookup_events(self, ctx, input).await,
+            "CreateTrail" => trails::create_trail(self, ctx, input).await,
+            "UpdateTrail" => trails::update_trail(self, ctx, input).await,
+            "DeleteTrail" => trails::delete_trail(self, ctx, input).await,
+            "DescribeTrails" => trail_queries::describe_trails(self, ctx, input).await,
+            "GetTrail" => trail_queries::get_trail(self, ctx, input).await,
+            "ListTrails" => trail_queries::list_trails(self, ctx, input).await,
+            "GetTrailStatus" => trail_status::get_trail_status(self, ctx, input).await,
+            "StartLogging" => trail_status::start_logging(self, ctx, input).await,
+            "StopLogging" => trail_status::stop_logging(self, ctx, input).await,
+            "PutEventSelectors" => selectors::put_event_selectors(self, ctx, input).await,
+            "GetEventSelectors" => selectors::get_event_selectors(self, ctx, input).await,
+            "AddTags" => trail_tags::add_tags(self, ctx, input).await,
+            "RemoveTags" => trail_tags::remove_tags(self, ctx, input).await,
+            "ListTags" => trail_tags::list_tags(self, ctx, input).await,
+            "ListPublicKeys" => public_keys::list_public_keys(self, ctx, input).await,
             other => Err(ApiError::not_implemented(other)),
         }
     }
@@ -51,12 +114,18 @@ impl ServiceHandler for CloudTrailHandler {
             .first()
             .map(String::as_str)
             .unwrap_or_default();
-        let code = match (operation, first.split('.').next().unwrap_or_default()) {
+        let member = first.split('.').next().unwrap_or_default();
+        let code = match (operation, member) {
             ("LookupEvents", "maxResults") => "InvalidMaxResultsException",
             ("LookupEvents", "lookupAttributes") => "InvalidLookupAttributesException",
             ("LookupEvents", "eventCategory") => "InvalidEventCategoryException",
             ("LookupEvents", "nextToken") => "InvalidNextTokenException",
             ("LookupEvents", "startTime" | "endTime") => "InvalidTimeRangeException",
+            ("ListPublicKeys", "startTime" | "endTime") => "InvalidTimeRangeException",
+            (_, "tagsList") => "InvalidTagParameterException",
+            ("PutEventSelectors", "eventSelectors" | "advancedEventSelectors") => {
+                "InvalidEventSelectorsException"
+            }
             _ => "InvalidParameterException",
         };
         errors::error(code, invalid.message)

@@ -5,6 +5,14 @@
 //! the global partition (account and region empty), keyed by the trail ARN, holding the trail's [`ResourceKey`]
 //! parts. The two rows are written and deleted together.
 //!
+//! Every account also has one directory row of kind [`TRAIL_DIRECTORY_KIND`] (account set, region empty, id
+//! [`TRAIL_DIRECTORY_ID`]) listing its trails with their names, home regions and whether they are multi-region
+//! ([`TrailDirectory`]). Every call that creates or deletes a trail, or changes whether it is multi-region, rewrites
+//! it under its version in the same change set as the trail row: concurrent creates serialise on it, so the quota
+//! (five trails per region, a multi-region trail counting in every region) and the name rules across regions
+//! (a shadow trail takes its name in every region) hold without races. It also answers which trails a region sees
+//! (`DescribeTrails`' shadow trails, `ListTrails`) without scanning other regions.
+//!
 //! What delivery reports (latest delivery and digest times and errors) is a separate row of kind
 //! [`TRAIL_STATUS_KIND`] next to the trail (same account, home region and id), written only by the delivery worker
 //! and read by `GetTrailStatus`; the trail API never writes it, so delivery never races a trail update.
@@ -16,6 +24,34 @@ use trailrunner_store::{ListQuery, ResourceKey, SharedStore, StoreError};
 pub const TRAIL_KIND: &str = "cloudtrail-trail";
 pub const TRAIL_INDEX_KIND: &str = "cloudtrail-trail-index";
 pub const TRAIL_STATUS_KIND: &str = "cloudtrail-trail-status";
+pub const TRAIL_DIRECTORY_KIND: &str = "cloudtrail-trail-directory";
+pub const TRAIL_DIRECTORY_ID: &str = "trails";
+
+/// An account's trails, in creation order (see the module documentation).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailDirectory {
+    pub trails: Vec<DirectoryEntry>,
+}
+
+/// One trail in its account's [`TrailDirectory`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub trail_arn: String,
+    pub name: String,
+    pub home_region: String,
+    pub is_multi_region_trail: bool,
+}
+
+impl DirectoryEntry {
+    /// Whether the trail shows in `region`: its home region, or every region for a multi-region trail.
+    pub fn visible_in(&self, region: &str) -> bool {
+        self.is_multi_region_trail || self.home_region == region
+    }
+}
+
+pub fn trail_directory_key(account: &str) -> ResourceKey {
+    ResourceKey::new(account, "", TRAIL_DIRECTORY_KIND, TRAIL_DIRECTORY_ID)
+}
 
 /// A stored trail. Optional strings are `None` when unset (the API returns string members only when set).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +101,10 @@ pub struct LoggingState {
 /// What delivery reports per trail (`GetTrailStatus`). Times in milliseconds since the epoch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrailStatusRow {
+    /// The [`TrailRow::generation`] the report is about: `GetTrailStatus` ignores a report about an earlier trail
+    /// of the same ARN (deleted and created again).
+    #[serde(default)]
+    pub generation: String,
     pub latest_delivery_time_ms: Option<i64>,
     pub latest_delivery_attempt_time_ms: Option<i64>,
     pub latest_delivery_attempt_succeeded: Option<bool>,

@@ -22,9 +22,10 @@
 //!
 //! `NotPrincipal` applies a statement to every principal it does not name.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use trailrunner_api::{Caller, CallerKind, ServiceCaller};
-use trailrunner_policy::{evaluate, ContextEntry, Decision, Policy, RequestContext};
+use trailrunner_policy::resource_policy::{self, PrincipalElement};
+use trailrunner_policy::{evaluate, ContextEntry, Decision, RequestContext};
 
 /// What an `AssumeRole` request adds to the request context (`sts:` condition keys).
 #[derive(Debug, Default, Clone, Copy)]
@@ -78,15 +79,19 @@ fn any_entry(value: Option<&Value>, matches: impl Fn(&str) -> bool) -> bool {
 
 /// Whether a `Principal` value names the caller.
 fn principal_matches(value: &Value, who: Who<'_>, explicit_only: bool) -> bool {
-    match value {
-        Value::String(s) => !explicit_only && s == "*",
-        Value::Object(map) => match who {
-            Who::Caller(caller) => {
+    match who {
+        Who::Caller(caller) => match value {
+            Value::String(s) => !explicit_only && s == "*",
+            Value::Object(map) => {
                 any_entry(map.get("AWS"), |s| one_matches(s, caller, explicit_only))
             }
-            Who::Service(service) => any_entry(map.get("Service"), |s| s == service.principal),
+            _ => false,
         },
-        _ => false,
+        Who::Service(service) => {
+            // A service matches `"*"` and its own `Service` entry (never an explicit-only grant by name).
+            !(explicit_only && value.is_string())
+                && resource_policy::names_service(value, &service.principal)
+        }
     }
 }
 
@@ -168,49 +173,17 @@ fn allows_with(
     now: jiff::Timestamp,
     explicit_only: bool,
 ) -> bool {
-    let Ok(Value::Object(root)) = serde_json::from_str::<Value>(document) else {
-        return false;
-    };
-    let statements: Vec<&Value> = match root.get("Statement") {
-        Some(Value::Array(items)) => items.iter().collect(),
-        Some(one @ Value::Object(_)) => vec![one],
-        _ => return false,
-    };
-    let mut kept = Vec::new();
-    for statement in statements {
-        let Some(s) = statement.as_object() else {
-            continue;
-        };
+    let policy = resource_policy::for_principal(document, |head| {
         // Only grants must name the caller explicitly; every deny that covers it still counts.
-        let explicit_only =
-            explicit_only && s.get("Effect").and_then(Value::as_str) != Some("Deny");
-        let applies = match (s.get("Principal"), s.get("NotPrincipal")) {
-            (Some(p), None) => principal_matches(p, who, explicit_only),
-            (None, Some(np)) => !explicit_only && !principal_matches(np, who, false),
-            _ => false,
-        };
-        if !applies {
-            continue;
+        let explicit_only = explicit_only && !head.deny;
+        match head.element {
+            PrincipalElement::Principal(p) => principal_matches(p, who, explicit_only),
+            PrincipalElement::NotPrincipal(np) => {
+                !explicit_only && !principal_matches(np, who, false)
+            }
         }
-        let mut rest: Map<String, Value> = s
-            .iter()
-            .filter(|(k, _)| *k != "Principal" && *k != "NotPrincipal")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        if !rest.contains_key("Resource") && !rest.contains_key("NotResource") {
-            rest.insert("Resource".into(), "*".into());
-        }
-        kept.push(Value::Object(rest));
-    }
-    if kept.is_empty() {
-        return false;
-    }
-    let mut doc = Map::new();
-    if let Some(version) = root.get("Version") {
-        doc.insert("Version".into(), version.clone());
-    }
-    doc.insert("Statement".into(), Value::Array(kept));
-    let Ok(policy) = Policy::parse(&Value::Object(doc).to_string()) else {
+    });
+    let Some(policy) = policy else {
         return false;
     };
 

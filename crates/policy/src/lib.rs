@@ -59,6 +59,7 @@ mod error;
 mod evaluate;
 mod glob;
 mod parse;
+pub mod resource_policy;
 mod template;
 mod typed;
 

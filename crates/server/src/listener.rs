@@ -115,6 +115,11 @@ pub async fn start(
         Arc::new(trailrunner_cloudtrail::CloudTrailHandler::new(
             store.clone(),
             tokens.clone(),
+            entropy.clone(),
+            // No bucket store and no digest keys are mounted yet: CreateTrail, UpdateTrail and ListPublicKeys
+            // answer NotImplementedException until they are (the embedded bucket store and delivery's key store).
+            None,
+            None,
         )),
     );
     registry.mount(
