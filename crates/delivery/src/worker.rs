@@ -7,7 +7,7 @@ use bytes::Bytes;
 use tokio::sync::watch;
 use trailrunner_api::{Clock, Entropy};
 use trailrunner_buckets::{BucketError, SharedBuckets};
-use trailrunner_cloudtrail::trail_rows::{all_trails, TrailRow};
+use trailrunner_cloudtrail::trail_rows::{all_trails, TrailRow, TrailStatusRow};
 use trailrunner_store::SharedStore;
 use trailrunner_trail_digest::unique_string;
 
@@ -92,6 +92,14 @@ impl Delivery {
             p.state = DeliveryState {
                 generation: trail.generation.clone(),
                 ..DeliveryState::default()
+            };
+            dirty = true;
+        }
+        if p.status.generation != trail.generation {
+            // A report about an earlier trail of the same name is not this trail's.
+            p.status = TrailStatusRow {
+                generation: trail.generation.clone(),
+                ..TrailStatusRow::default()
             };
             dirty = true;
         }
