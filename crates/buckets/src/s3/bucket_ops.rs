@@ -8,7 +8,9 @@ use trailrunner_api::ApiError;
 
 use super::request::{header, Query};
 use super::xml::{self, Xml};
-use super::{arn, empty_response, errors, listing, object_ops, set_header, xml_response, S3Api, S3Request};
+use super::{
+    arn, empty_response, errors, listing, object_ops, set_header, xml_response, S3Api, S3Request,
+};
 
 /// S3's limit on a bucket policy document.
 const MAX_POLICY_BYTES: usize = 20 * 1024;
@@ -142,7 +144,12 @@ pub(super) async fn list_buckets(
     req: &S3Request<'_>,
     query: &Query,
 ) -> Result<Response<Bytes>, ApiError> {
-    if let Some(name) = query.unknown(&["prefix", "max-buckets", "continuation-token", "bucket-region"]) {
+    if let Some(name) = query.unknown(&[
+        "prefix",
+        "max-buckets",
+        "continuation-token",
+        "bucket-region",
+    ]) {
         return Err(errors::not_implemented(&format!("?{name}")));
     }
     api.allow(req.caller, "s3:ListAllMyBuckets", "*").await?;
@@ -192,7 +199,10 @@ pub(super) async fn list_buckets(
     if query.has("prefix") {
         x.text("Prefix", prefix);
     }
-    Ok(xml_response(StatusCode::OK, x.finish("ListAllMyBucketsResult")))
+    Ok(xml_response(
+        StatusCode::OK,
+        x.finish("ListAllMyBucketsResult"),
+    ))
 }
 
 async fn delete_bucket(
@@ -219,7 +229,11 @@ async fn get_bucket_location(
         .await?;
     let row = api.owned_bucket(req.caller, bucket).await?;
     // us-east-1 is the empty constraint.
-    let constraint = if row.region == "us-east-1" { "" } else { row.region.as_str() };
+    let constraint = if row.region == "us-east-1" {
+        ""
+    } else {
+        row.region.as_str()
+    };
     let mut doc = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     doc.push_str(&format!(
         "<LocationConstraint xmlns=\"{}\">{}</LocationConstraint>",
@@ -240,8 +254,9 @@ async fn put_bucket_policy(
     if req.body.len() > MAX_POLICY_BYTES {
         return Err(errors::malformed_policy("Policies must be less than 20 KB"));
     }
-    let text = std::str::from_utf8(&req.body)
-        .map_err(|_| errors::malformed_policy("Policies must be valid JSON and the first byte must be '{'"))?;
+    let text = std::str::from_utf8(&req.body).map_err(|_| {
+        errors::malformed_policy("Policies must be valid JSON and the first byte must be '{'")
+    })?;
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(doc)) => {
             if !doc.contains_key("Statement") {

@@ -35,7 +35,11 @@ static CRC64NVME: [u64; 256] = table(0x9A6C_9329_AC4B_C9B5);
 
 /// A reflected CRC with all-ones initial value and final XOR, `width` bits wide.
 fn crc(table: &[u64; 256], width: u32, data: &[u8]) -> u64 {
-    let mask = if width == 64 { u64::MAX } else { (1u64 << width) - 1 };
+    let mask = if width == 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    };
     let mut c = mask;
     for &b in data {
         c = table[((c ^ u64::from(b)) & 0xFF) as usize] ^ (c >> 8);
@@ -148,7 +152,8 @@ pub fn verify_body(headers: &HeaderMap, body: &[u8]) -> Result<(), ApiError> {
         if matches!(name, "x-amz-checksum-type" | "x-amz-checksum-mode") {
             continue;
         }
-        let algorithm = Algorithm::from_header(name).ok_or_else(|| errors::not_implemented(name))?;
+        let algorithm =
+            Algorithm::from_header(name).ok_or_else(|| errors::not_implemented(name))?;
         seen += 1;
         if seen > 1 {
             return Err(errors::invalid_request(
@@ -184,7 +189,10 @@ mod tests {
         assert!(verify_body(&h, b"hello").is_ok());
         assert_eq!(verify_body(&h, b"hellO").unwrap_err().code, "BadDigest");
         h.insert("x-amz-checksum-crc32", "nope".parse().unwrap());
-        assert_eq!(verify_body(&h, b"hello").unwrap_err().code, "InvalidRequest");
+        assert_eq!(
+            verify_body(&h, b"hello").unwrap_err().code,
+            "InvalidRequest"
+        );
         let mut h = HeaderMap::new();
         h.insert("content-md5", "AAAA".parse().unwrap());
         assert_eq!(verify_body(&h, b"hello").unwrap_err().code, "InvalidDigest");

@@ -54,7 +54,9 @@ pub fn not_implemented(what: &str) -> ApiError {
     err(
         "NotImplemented",
         501,
-        format!("A header or query you provided implies functionality that is not implemented: {what}"),
+        format!(
+            "A header or query you provided implies functionality that is not implemented: {what}"
+        ),
     )
     .with_fault(Fault::Server)
 }
@@ -68,7 +70,11 @@ pub fn bad_digest(what: &str) -> ApiError {
 }
 
 pub fn invalid_digest() -> ApiError {
-    err("InvalidDigest", 400, "The Content-MD5 you specified is not valid.")
+    err(
+        "InvalidDigest",
+        400,
+        "The Content-MD5 you specified is not valid.",
+    )
 }
 
 pub fn precondition_failed() -> ApiError {
@@ -93,7 +99,11 @@ pub fn entity_too_large(limit: usize) -> ApiError {
 }
 
 pub fn no_such_bucket_policy() -> ApiError {
-    err("NoSuchBucketPolicy", 404, "The bucket policy does not exist")
+    err(
+        "NoSuchBucketPolicy",
+        404,
+        "The bucket policy does not exist",
+    )
 }
 
 pub fn malformed_policy(message: impl Into<String>) -> ApiError {
@@ -143,4 +153,3 @@ pub fn from_local(e: LocalError, caller_account: &str) -> ApiError {
         }
     }
 }
-

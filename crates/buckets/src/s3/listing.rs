@@ -12,7 +12,8 @@ use super::xml::{self, Xml};
 use super::{arn, errors, xml_response, S3Api, S3Request};
 use crate::local::{ListPage, ListQuery, ObjectMeta};
 
-pub(super) const V1_PARAMS: &[&str] = &["prefix", "marker", "delimiter", "max-keys", "encoding-type"];
+pub(super) const V1_PARAMS: &[&str] =
+    &["prefix", "marker", "delimiter", "max-keys", "encoding-type"];
 pub(super) const V2_PARAMS: &[&str] = &[
     "list-type",
     "prefix",
@@ -168,7 +169,10 @@ pub(super) async fn list_objects(
     x.text("IsTruncated", if page.truncated { "true" } else { "false" });
     // S3 gives NextMarker only with a delimiter; without one, the next marker is the last key listed.
     if page.truncated && c.delimiter.is_some() {
-        x.opt("NextMarker", page.next.as_deref().map(|n| r.enc(n)).as_deref());
+        x.opt(
+            "NextMarker",
+            page.next.as_deref().map(|n| r.enc(n)).as_deref(),
+        );
     }
     r.entries(&mut x, &page, true);
     Ok(xml_response(StatusCode::OK, x.finish("ListBucketResult")))

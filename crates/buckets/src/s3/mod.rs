@@ -39,7 +39,12 @@ pub use checksums::Algorithm as ChecksumAlgorithm;
 pub trait Authorize: Send + Sync {
     /// `Ok(())` when `caller` may do `action` (`s3:PutObject`) on `resource` (an S3 ARN, or `*`); otherwise the
     /// `AccessDenied` error to answer (or an internal error, failing closed).
-    async fn authorize(&self, caller: &Caller, action: &str, resource: &str) -> Result<(), ApiError>;
+    async fn authorize(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+    ) -> Result<(), ApiError>;
 }
 
 /// One authenticated S3 request.

@@ -163,10 +163,13 @@ fn check_conditions(headers: &HeaderMap, meta: &ObjectMeta) -> Result<(), ApiErr
     let etag_in = |list: &str| {
         list.split(',')
             .map(|t| t.trim().trim_start_matches("W/"))
-            .any(|t| t == "*" || t == meta.etag || t.trim_matches('"') == meta.etag.trim_matches('"'))
+            .any(|t| {
+                t == "*" || t == meta.etag || t.trim_matches('"') == meta.etag.trim_matches('"')
+            })
     };
     // HTTP dates have whole seconds.
-    let modified = Timestamp::from_second(meta.last_modified.as_second()).unwrap_or(meta.last_modified);
+    let modified =
+        Timestamp::from_second(meta.last_modified.as_second()).unwrap_or(meta.last_modified);
     let fail = errors::precondition_failed;
     if let Some(list) = header(headers, "if-match") {
         if !etag_in(list) {
@@ -233,11 +236,17 @@ async fn get_object(
     set_header(
         &mut resp,
         "content-type",
-        meta.content_type.as_deref().unwrap_or("binary/octet-stream"),
+        meta.content_type
+            .as_deref()
+            .unwrap_or("binary/octet-stream"),
     );
     set_header(&mut resp, "content-length", &length.to_string());
     set_header(&mut resp, "etag", &meta.etag);
-    set_header(&mut resp, "last-modified", &http_date_text(meta.last_modified));
+    set_header(
+        &mut resp,
+        "last-modified",
+        &http_date_text(meta.last_modified),
+    );
     set_header(&mut resp, "accept-ranges", "bytes");
     for (name, value) in &meta.headers {
         set_header(&mut resp, name, value);

@@ -146,7 +146,9 @@ pub fn url_encoding(query: &Query) -> Result<bool, ApiError> {
     match query.get("encoding-type") {
         None => Ok(false),
         Some(v) if v.eq_ignore_ascii_case("url") => Ok(true),
-        Some(_) => Err(errors::invalid_argument("Invalid Encoding Method specified in Request")),
+        Some(_) => Err(errors::invalid_argument(
+            "Invalid Encoding Method specified in Request",
+        )),
     }
 }
 
@@ -179,18 +181,32 @@ mod tests {
         };
         assert_eq!(
             range(&h("bytes=0-9")),
-            Some(ByteRange::From { first: 0, last: Some(9) })
+            Some(ByteRange::From {
+                first: 0,
+                last: Some(9)
+            })
         );
-        assert_eq!(range(&h("bytes=5-")), Some(ByteRange::From { first: 5, last: None }));
+        assert_eq!(
+            range(&h("bytes=5-")),
+            Some(ByteRange::From {
+                first: 5,
+                last: None
+            })
+        );
         assert_eq!(range(&h("bytes=-3")), Some(ByteRange::Suffix(3)));
         assert_eq!(range(&h("bytes=9-1")), None);
         assert_eq!(range(&h("bytes=0-1,4-5")), None);
         assert_eq!(range(&h("items=0-1")), None);
-        let q = Query::parse(Some("prefix=a+b%2F&max-keys=5&X-Amz-Date=1&x-id=GetObject&acl"));
+        let q = Query::parse(Some(
+            "prefix=a+b%2F&max-keys=5&X-Amz-Date=1&x-id=GetObject&acl",
+        ));
         assert_eq!(q.get("prefix"), Some("a b/"));
         assert_eq!(q.unknown(&["prefix", "max-keys"]), Some("acl"));
         assert_eq!(max_keys(&q, "max-keys").unwrap(), 5);
-        assert_eq!(max_keys(&Query::parse(Some("max-keys=5000")), "max-keys").unwrap(), 1000);
+        assert_eq!(
+            max_keys(&Query::parse(Some("max-keys=5000")), "max-keys").unwrap(),
+            1000
+        );
         assert!(max_keys(&Query::parse(Some("max-keys=-1")), "max-keys").is_err());
     }
 }

@@ -168,7 +168,10 @@ mod tests {
     #[test]
     fn request_documents_parse() {
         let body = br#"<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><LocationConstraint>eu-west-1</LocationConstraint></CreateBucketConfiguration>"#;
-        assert_eq!(location_constraint(body).unwrap().as_deref(), Some("eu-west-1"));
+        assert_eq!(
+            location_constraint(body).unwrap().as_deref(),
+            Some("eu-west-1")
+        );
         assert_eq!(location_constraint(b"").unwrap(), None);
         assert!(location_constraint(b"<CreateBucketConfiguration>").is_err());
         let body = br#"<?xml version="1.0"?><Delete><Object><Key>a&amp;b</Key></Object><Object><Key>c d</Key></Object><Quiet>true</Quiet></Delete>"#;
