@@ -6,6 +6,7 @@
 //! external S3-compatible endpoint.
 
 pub mod local;
+pub mod s3;
 
 use std::sync::Arc;
 

@@ -16,6 +16,9 @@ pub struct ServerConfig {
     pub account_id: Option<String>,
     /// Largest accepted request body for API calls.
     pub max_body_bytes: usize,
+    /// Largest request body for the S3 API of the embedded bucket store (objects are held in memory while they
+    /// are received).
+    pub max_object_bytes: usize,
     /// Open connections at most; further clients wait in the accept queue.
     pub max_connections: usize,
     /// How far a request's signing time may be from the server clock.
@@ -94,6 +97,7 @@ impl ServerConfig {
             default_region: "us-east-1".into(),
             account_id: None,
             max_body_bytes: 1024 * 1024,
+            max_object_bytes: 64 * 1024 * 1024,
             max_connections: 4096,
             max_skew_secs: 15 * 60,
             durability: Durability::Full,

@@ -9,4 +9,6 @@ mod retention;
 mod state;
 
 pub use config::{IpNet, ServerConfig};
-pub use listener::{start, Running, StartError, CREDENTIALS_FILE, DATABASE_FILE, ENDPOINT_FILE};
+pub use listener::{
+    start, Running, StartError, BUCKETS_DIR, CREDENTIALS_FILE, DATABASE_FILE, ENDPOINT_FILE,
+};

@@ -13,6 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 use trailrunner_api::{Clock, Entropy, PageTokens};
+use trailrunner_buckets::LocalBuckets;
 use trailrunner_iam::{KeyRing, RootCredentials};
 use trailrunner_store::{SharedStore, SqliteStore};
 
@@ -24,6 +25,8 @@ use crate::{edge, ServerConfig};
 pub const DATABASE_FILE: &str = "trailrunner.db";
 pub const CREDENTIALS_FILE: &str = "root-credentials.json";
 pub const ENDPOINT_FILE: &str = "endpoint";
+/// The embedded bucket store's folder inside the data dir.
+pub const BUCKETS_DIR: &str = "buckets";
 
 /// How long shutdown waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,6 +42,8 @@ pub enum StartError {
     },
     #[error("cannot open the store: {0}")]
     Store(#[from] trailrunner_store::StoreError),
+    #[error("cannot open the bucket store: {0}")]
+    Buckets(#[from] trailrunner_buckets::local::LocalError),
     #[error(transparent)]
     Account(#[from] trailrunner_iam::BootstrapError),
     #[error("cannot listen on {addr}: {source}")]
@@ -53,6 +58,7 @@ pub struct Running {
     pub local_addr: SocketAddr,
     pub root: RootCredentials,
     pub credentials_file: PathBuf,
+    buckets: LocalBuckets,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
 }
@@ -62,6 +68,12 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+    }
+
+    /// The embedded bucket store the S3 API serves (the same instance, shared): for the CloudTrail handler and
+    /// the delivery worker, as `SharedBuckets` (`Arc::new(running.buckets())`).
+    pub fn buckets(&self) -> LocalBuckets {
+        self.buckets.clone()
     }
 
     /// The endpoint URL clients use.
@@ -81,6 +93,7 @@ pub async fn start(
         &config.data_dir.join(DATABASE_FILE),
         config.durability,
     )?);
+    let buckets = LocalBuckets::open(&config.data_dir.join(BUCKETS_DIR), clock.clone())?;
     let root = trailrunner_iam::bootstrap(
         store.as_ref(),
         config.account_id.as_deref(),
@@ -176,6 +189,8 @@ pub async fn start(
         clock,
         entropy,
         max_body_bytes: config.max_body_bytes,
+        buckets: buckets.clone(),
+        max_object_bytes: config.max_object_bytes,
         max_skew_secs: config.max_skew_secs,
     });
     let (stop, stopped) = oneshot::channel();
@@ -189,6 +204,7 @@ pub async fn start(
         local_addr,
         root,
         credentials_file,
+        buckets,
         stop,
         task,
     })

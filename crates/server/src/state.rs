@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use trailrunner_api::{Clock, Entropy};
+use trailrunner_buckets::LocalBuckets;
 use trailrunner_iam::{Authorizer, KeyRing};
 use trailrunner_store::SharedStore;
 
@@ -17,6 +18,9 @@ pub(crate) struct AppState {
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) entropy: Arc<dyn Entropy>,
     pub(crate) max_body_bytes: usize,
+    /// The embedded bucket store, served over the S3 API (`edge/rest_call.rs`).
+    pub(crate) buckets: LocalBuckets,
+    pub(crate) max_object_bytes: usize,
     pub(crate) max_skew_secs: i64,
     pub(crate) trusted_proxies: Vec<crate::IpNet>,
 }

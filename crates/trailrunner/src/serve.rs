@@ -28,6 +28,10 @@ pub(crate) struct ServeArgs {
     /// Largest accepted API request body, in bytes.
     #[arg(long, env = "TRAILRUNNER_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     max_body_bytes: usize,
+    /// Largest object the embedded bucket store accepts in one S3 PutObject, in bytes (held in memory while it
+    /// is received).
+    #[arg(long, env = "TRAILRUNNER_MAX_OBJECT_BYTES", default_value_t = 64 * 1024 * 1024)]
+    max_object_bytes: usize,
     /// Most connections served at once.
     #[arg(long, env = "TRAILRUNNER_MAX_CONNECTIONS", default_value_t = 4096)]
     max_connections: usize,
@@ -76,6 +80,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.default_region = args.region;
     config.account_id = args.account_id;
     config.max_body_bytes = args.max_body_bytes;
+    config.max_object_bytes = args.max_object_bytes;
     config.max_connections = args.max_connections;
     config.event_retention = args.event_retention;
     config.retention_sweep_interval = args.retention_sweep_interval;

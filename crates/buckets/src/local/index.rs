@@ -55,9 +55,11 @@ pub(crate) fn open(path: &Path) -> Result<Connection, LocalError> {
             .map_err(io)?;
         }
         SCHEMA_VERSION => {}
-        other => return Err(LocalError::Io(format!(
+        other => {
+            return Err(LocalError::Io(format!(
             "bucket index schema version {other} is newer than this trailrunner ({SCHEMA_VERSION})"
-        ))),
+        )))
+        }
     }
     Ok(conn)
 }
