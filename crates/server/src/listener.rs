@@ -13,7 +13,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch, Semaphore};
 use tokio::task::JoinHandle;
 use trailrunner_api::{Clock, Entropy, PageTokens};
-use trailrunner_buckets::LocalBuckets;
+use trailrunner_buckets::{LocalBuckets, SharedBuckets};
+use trailrunner_cloudtrail::public_keys::PublicKeySource;
+use trailrunner_delivery::{Delivery, DigestKeys};
 use trailrunner_iam::{KeyRing, RootCredentials};
 use trailrunner_store::{SharedStore, SqliteStore};
 
@@ -44,6 +46,8 @@ pub enum StartError {
     Store(#[from] trailrunner_store::StoreError),
     #[error("cannot open the bucket store: {0}")]
     Buckets(#[from] trailrunner_buckets::local::LocalError),
+    #[error(transparent)]
+    DigestKeys(#[from] trailrunner_delivery::KeyStoreError),
     #[error(transparent)]
     Account(#[from] trailrunner_iam::BootstrapError),
     #[error("cannot listen on {addr}: {source}")]
@@ -94,6 +98,11 @@ pub async fn start(
         config.durability,
     )?);
     let buckets = LocalBuckets::open(&config.data_dir.join(BUCKETS_DIR), clock.clone())?;
+    let trail_buckets: SharedBuckets = Arc::new(buckets.clone());
+    let digest_keys = Arc::new(DigestKeys::open(
+        &config.data_dir,
+        clock.now().as_millisecond(),
+    )?);
     let root = trailrunner_iam::bootstrap(
         store.as_ref(),
         config.account_id.as_deref(),
@@ -129,10 +138,8 @@ pub async fn start(
             store.clone(),
             tokens.clone(),
             entropy.clone(),
-            // No bucket store and no digest keys are mounted yet: CreateTrail, UpdateTrail and ListPublicKeys
-            // answer NotImplementedException until they are (the embedded bucket store and delivery's key store).
-            None,
-            None,
+            Some(trail_buckets.clone()),
+            Some(digest_keys.clone() as Arc<dyn PublicKeySource>),
         )),
     );
     registry.mount(
@@ -173,6 +180,17 @@ pub async fn start(
         clock.clone(),
         config.event_retention,
         config.retention_sweep_interval,
+        sweeps_stopped.clone(),
+    ));
+    tokio::spawn(trailrunner_delivery::run(
+        Arc::new(Delivery {
+            store: store.clone(),
+            buckets: trail_buckets,
+            keys: digest_keys,
+            clock: clock.clone(),
+            entropy: entropy.clone(),
+            config: config.delivery.clone(),
+        }),
         sweeps_stopped.clone(),
     ));
     tokio::spawn(trailrunner_apprunner::lifecycle::run(
