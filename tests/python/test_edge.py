@@ -135,10 +135,16 @@ def test_sts_errors_are_query_xml(server):
     assert b"<ErrorResponse" in body
 
 
-def test_s3_requests_are_authenticated_then_not_implemented(server):
+def test_s3_requests_are_authenticated_then_served(server):
     status, h, body = send(server, "GET", "/some-bucket")
     assert status == 403 and b"<Code>AccessDenied</Code>" in body
     method, target, headers, b = sign(server, "GET", "/some-bucket", service="s3",
+                                      headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    status, h, body = send(server, method, target, headers, b)
+    assert status == 404 and b"<Code>NoSuchBucket</Code>" in body
+    assert h["x-amzn-requestid"] in body.decode()
+    # A sub-resource the bucket store does not implement: an explicit 501.
+    method, target, headers, b = sign(server, "GET", "/some-bucket?acl", service="s3",
                                       headers={"x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
     status, h, body = send(server, method, target, headers, b)
     assert status == 501 and b"<Code>NotImplemented</Code>" in body

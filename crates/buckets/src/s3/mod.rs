@@ -22,6 +22,8 @@ mod errors;
 mod listing;
 mod object_ops;
 mod request;
+#[cfg(test)]
+mod tests;
 mod xml;
 
 use async_trait::async_trait;
