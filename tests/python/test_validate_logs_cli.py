@@ -1,0 +1,101 @@
+"""The issue's scenario with the AWS CLI only: a bucket, a trail with log file validation, some App Runner calls
+over several digest periods, and `aws cloudtrail validate-logs` (the installed awscli, S3 pointed at trailrunner)
+says every digest and log file is valid. Then one log file is altered, one deleted and one digest altered: the CLI
+reports each and exits 1."""
+
+import gzip
+import json
+import re
+import time
+from datetime import datetime, timedelta, timezone
+
+from conftest import running_server
+from trails import cloudtrail_bucket_policy, digest_keys, read_gzip_json, wait_for
+
+FAST = ("--lifecycle-delay", "100ms", "--delivery-interval", "1", "--digest-interval", "2")
+BUCKET = "validated-trail-bucket"
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def run_trail(srv, env):
+    srv.aws("s3", "mb", f"s3://{BUCKET}", env=env)
+    srv.aws("s3api", "put-bucket-policy", "--bucket", BUCKET, "--policy",
+            cloudtrail_bucket_policy(BUCKET, srv.account_id), env=env)
+    trail = json.loads(srv.aws("cloudtrail", "create-trail", "--name", "validated", "--s3-bucket-name", BUCKET,
+                               "--enable-log-file-validation", env=env).stdout)
+    srv.aws("cloudtrail", "start-logging", "--name", "validated", env=env)
+    for i in range(4):  # calls spread over several digest periods
+        srv.aws("apprunner", "create-connection", "--connection-name", f"validated-{i}",
+                "--provider-type", "GITHUB", env=env)
+        srv.aws("apprunner", "list-services", env=env)
+        time.sleep(1.5)
+    srv.aws("cloudtrail", "stop-logging", "--name", "validated", env=env)
+
+    def final_digests_written():
+        status = json.loads(srv.aws("cloudtrail", "get-trail-status", "--name", "validated", env=env).stdout)
+        return status.get("LatestDigestDeliveryTime", 0) >= status["StopLoggingTime"]
+    wait_for(final_digests_written, timeout=30, what="digests after StopLogging")
+
+    def settled():
+        # A stopped trail writes its final digest and then nothing more: the set stays the same over more than a
+        # digest period.
+        before = sorted(digest_keys(srv, BUCKET))
+        time.sleep(2.5)
+        after = sorted(digest_keys(srv, BUCKET))
+        return after if before == after else None
+    keys = wait_for(settled, timeout=30, what="the digest chain to end")
+    return trail["TrailARN"], keys
+
+
+def validate(srv, env, arn, start):
+    return srv.aws("cloudtrail", "validate-logs", "--trail-arn", arn, "--start-time", iso(start), "--verbose",
+                   env=env, check=False)
+
+
+def test_aws_cli_validate_logs_accepts_the_chain_and_catches_tampering():
+    with running_server(*FAST) as srv:
+        env = srv.cli_env()
+        start = datetime.now(timezone.utc) - timedelta(minutes=1)
+        arn, keys = run_trail(srv, env)
+        assert len(keys) >= 4, f"expected several digest periods, got {keys}"
+
+        ok = validate(srv, env, arn, start)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        digests = [read_gzip_json(srv, BUCKET, k) for k in keys]
+        log_files = [f["s3Object"] for d in digests for f in d["logFiles"]]
+        assert len(log_files) >= 3
+        assert f"{len(keys)}/{len(keys)} digest files valid" in ok.stdout, ok.stdout
+        assert f"{len(log_files)}/{len(log_files)} log files valid" in ok.stdout, ok.stdout
+        assert "INVALID" not in ok.stdout + ok.stderr
+
+        # Tamper: alter a log file, delete another (listed by different digests), alter a digest with no logs
+        # of those two.
+        with_logs = [d for d in digests if d["logFiles"]]
+        altered_log = with_logs[0]["logFiles"][0]["s3Object"]
+        deleted_log = with_logs[-1]["logFiles"][-1]["s3Object"]
+        untouched = [d for d in digests if altered_log not in {f["s3Object"] for f in d["logFiles"]}
+                     and deleted_log not in {f["s3Object"] for f in d["logFiles"]}]
+        altered_digest = untouched[len(untouched) // 2]["digestS3Object"]
+        s3 = srv.client("s3")
+        body = json.loads(gzip.decompress(s3.get_object(Bucket=BUCKET, Key=altered_log)["Body"].read()))
+        body["Records"][0]["sourceIPAddress"] = "198.51.100.66"
+        s3.put_object(Bucket=BUCKET, Key=altered_log, Body=gzip.compress(json.dumps(body).encode()))
+        srv.aws("s3", "rm", f"s3://{BUCKET}/{deleted_log}", env=env)
+        original = s3.get_object(Bucket=BUCKET, Key=altered_digest)
+        digest = json.loads(gzip.decompress(original["Body"].read()))
+        digest["digestStartTime"] = digest["digestStartTime"].replace("Z", "Z ")
+        s3.put_object(Bucket=BUCKET, Key=altered_digest, Body=gzip.compress(json.dumps(digest).encode()),
+                      Metadata=original["Metadata"])
+
+        bad = validate(srv, env, arn, start)
+        assert bad.returncode == 1, bad.stdout + bad.stderr
+        errors = bad.stderr
+        assert re.search(rf"Log file\ts3://{BUCKET}/{re.escape(altered_log)}\tINVALID: hash value doesn't match",
+                         errors), errors
+        assert re.search(rf"Log file\ts3://{BUCKET}/{re.escape(deleted_log)}\tINVALID: not found", errors), errors
+        assert re.search(rf"Digest file\ts3://{BUCKET}/{re.escape(altered_digest)}\tINVALID: "
+                         r"signature verification failed", errors), errors
+        assert f"{len(keys) - 1}/{len(keys)} digest files valid, 1/{len(keys)} digest files INVALID" in bad.stdout
