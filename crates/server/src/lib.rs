@@ -8,5 +8,5 @@ mod registry;
 mod retention;
 mod state;
 
-pub use config::{IpNet, ServerConfig};
+pub use config::{ExternalBucketsConfig, IpNet, ServerConfig};
 pub use listener::{start, Running, StartError, CREDENTIALS_FILE, DATABASE_FILE, ENDPOINT_FILE};
