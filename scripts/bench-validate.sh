@@ -47,7 +47,7 @@ best_of() {
     t0=$(date +%s.%N)
     "$@" > "$WORK/last.out" 2> "$WORK/last.err" || [ $? -eq 1 ]
     t1=$(date +%s.%N)
-    dt=$(echo "$t1 - $t0" | bc)
+    dt=$(printf "%.3f" "$(echo "$t1 - $t0" | bc)")
     if [ -z "$best" ] || [ "$(echo "$dt < $best" | bc)" = 1 ]; then best=$dt; fi
   done
   tail -n 3 "$WORK/last.out" >&2
