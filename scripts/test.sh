@@ -28,6 +28,9 @@ fi
 
 step "integration suite: boto3 and the AWS CLI against the real binary"
 cargo build --locked -p trailrunner
+# Test tools: the trail fixture writer and ExternalBuckets from the command line (test_external_buckets.py).
+cargo build --locked -p trailrunner -p trailrunner-buckets --examples
 export TRAILRUNNER_BIN="$PWD/target/debug/trailrunner"
+export TRAILRUNNER_EXAMPLES="$PWD/target/debug/examples"
 export PATH="$PWD/.venv/bin:$PATH"
 .venv/bin/python -m pytest tests/python -q -p no:cacheprovider --timeout=300

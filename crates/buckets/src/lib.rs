@@ -10,6 +10,12 @@ pub mod s3;
 
 use std::sync::Arc;
 
+mod external;
+mod router;
+
+pub use external::{ExternalBuckets, ExternalEndpoint};
+pub use router::BucketRouter;
+
 use async_trait::async_trait;
 use bytes::Bytes;
 

@@ -34,6 +34,62 @@ pub struct ServerConfig {
     pub apprunner: trailrunner_apprunner::AppRunnerConfig,
     /// Trail delivery and digest periods.
     pub delivery: trailrunner_delivery::DeliveryConfig,
+    /// Buckets that live on external S3-compatible endpoints instead of the embedded store.
+    pub external_buckets: ExternalBucketsConfig,
+}
+
+/// `--external-bucket NAME=URL` (repeatable) and the one set of credentials they are signed with. `Debug` never
+/// shows the secret.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ExternalBucketsConfig {
+    /// Bucket name → endpoint URL, in the order given.
+    pub buckets: Vec<(String, String)>,
+    pub region: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl std::fmt::Debug for ExternalBucketsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExternalBucketsConfig")
+            .field("buckets", &self.buckets)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"** redacted **")
+            .finish()
+    }
+}
+
+impl ExternalBucketsConfig {
+    /// `embedded` with the configured names routed to their endpoints (one client set per distinct URL), or
+    /// `embedded` itself when none are configured.
+    pub fn router(
+        &self,
+        embedded: trailrunner_buckets::SharedBuckets,
+    ) -> trailrunner_buckets::SharedBuckets {
+        use std::collections::HashMap;
+        use trailrunner_buckets::{BucketRouter, ExternalBuckets, ExternalEndpoint, SharedBuckets};
+        if self.buckets.is_empty() {
+            return embedded;
+        }
+        let mut by_url: HashMap<&str, SharedBuckets> = HashMap::new();
+        let mut router = BucketRouter::new(embedded);
+        for (name, url) in &self.buckets {
+            let store = by_url
+                .entry(url.as_str())
+                .or_insert_with(|| {
+                    std::sync::Arc::new(ExternalBuckets::new(ExternalEndpoint {
+                        url: url.clone(),
+                        region: self.region.clone(),
+                        access_key_id: self.access_key_id.clone(),
+                        secret_access_key: self.secret_access_key.clone(),
+                    }))
+                })
+                .clone();
+            router = router.route(name, store);
+        }
+        router.shared()
+    }
 }
 
 /// An address range (`10.0.0.0/8`, `::1/128`, or a bare address).
@@ -106,13 +162,27 @@ impl ServerConfig {
             apprunner: trailrunner_apprunner::AppRunnerConfig::default(),
             trusted_proxies: Vec::new(),
             delivery: trailrunner_delivery::DeliveryConfig::default(),
+            external_buckets: ExternalBucketsConfig::default(),
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::IpNet;
+    use super::{ExternalBucketsConfig, IpNet};
+
+    #[test]
+    fn external_bucket_config_hides_the_secret() {
+        let config = ExternalBucketsConfig {
+            buckets: vec![("logs".into(), "http://127.0.0.1:9000".into())],
+            region: "us-east-1".into(),
+            access_key_id: "AKIAEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI".into(),
+        };
+        let text = format!("{config:?}");
+        assert!(text.contains("logs") && text.contains("AKIAEXAMPLE"));
+        assert!(!text.contains("wJalrXUtnFEMI"));
+    }
 
     #[test]
     fn ranges_contain_what_they_should() {

@@ -8,7 +8,7 @@ mod registry;
 mod retention;
 mod state;
 
-pub use config::{IpNet, ServerConfig};
+pub use config::{ExternalBucketsConfig, IpNet, ServerConfig};
 pub use listener::{
     start, Running, StartError, BUCKETS_DIR, CREDENTIALS_FILE, DATABASE_FILE, ENDPOINT_FILE,
 };

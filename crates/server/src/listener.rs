@@ -98,7 +98,8 @@ pub async fn start(
         config.durability,
     )?);
     let buckets = LocalBuckets::open(&config.data_dir.join(BUCKETS_DIR), clock.clone())?;
-    let trail_buckets: SharedBuckets = Arc::new(buckets.clone());
+    // Trails deliver to the embedded store, except to buckets configured on an external endpoint.
+    let trail_buckets: SharedBuckets = config.external_buckets.router(Arc::new(buckets.clone()));
     let digest_keys = Arc::new(DigestKeys::open(
         &config.data_dir,
         clock.now().as_millisecond(),

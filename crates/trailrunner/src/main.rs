@@ -9,6 +9,7 @@ mod datadir;
 mod env;
 mod events;
 mod serve;
+mod validate_logs;
 
 use clap::{Parser, Subcommand};
 
@@ -40,6 +41,9 @@ enum Command {
     Connections(connections::ConnectionsArgs),
     /// Event history: look up recent API calls, or download a time range as a CloudTrail log file or CSV.
     Events(events::EventsArgs),
+    /// Validate a trail's log files against its signed digests, like `aws cloudtrail validate-logs` (same
+    /// arguments, output and exit status), from trailrunner's S3 API, another S3 endpoint or a local folder.
+    ValidateLogs(validate_logs::ValidateLogsArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,6 +54,8 @@ fn main() -> std::process::ExitCode {
         Command::Bench(args) => bench::run(args),
         Command::Events(args) => events::run(args),
         Command::Connections(args) => connections::run(args),
+        // Its own exit statuses: 1 for invalid files, 255 when it could not validate (as the AWS CLI).
+        Command::ValidateLogs(args) => return validate_logs::main(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

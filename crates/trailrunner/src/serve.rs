@@ -65,6 +65,34 @@ pub(crate) struct ServeArgs {
     #[arg(long, env = "TRAILRUNNER_DIGEST_INTERVAL", default_value_t = 3600,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     digest_interval: u64,
+    /// A bucket that lives on an external S3-compatible endpoint, `NAME=URL` (like
+    /// `trail-logs=http://127.0.0.1:9000`); repeatable. Trails deliver to it there instead of the embedded store.
+    #[arg(
+        long = "external-bucket",
+        env = "TRAILRUNNER_EXTERNAL_BUCKETS",
+        value_delimiter = ',',
+        value_name = "NAME=URL",
+        value_parser = parse_external_bucket
+    )]
+    external_buckets: Vec<(String, String)>,
+    /// Access key id the external buckets' requests are signed with.
+    #[arg(long, env = "TRAILRUNNER_EXTERNAL_S3_ACCESS_KEY_ID")]
+    external_s3_access_key_id: Option<String>,
+    /// Secret of --external-s3-access-key-id. Prefer the environment variable: a flag is visible to other local
+    /// users.
+    #[arg(
+        long,
+        env = "TRAILRUNNER_EXTERNAL_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    external_s3_secret_access_key: Option<String>,
+    /// Region the external buckets' requests are signed for.
+    #[arg(
+        long,
+        env = "TRAILRUNNER_EXTERNAL_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    external_s3_region: String,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "TRAILRUNNER_LOG", default_value = "info")]
     log: String,
@@ -88,6 +116,12 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.apprunner.lifecycle_delay = args.lifecycle_delay;
     config.delivery.delivery_interval = Duration::from_secs(args.delivery_interval);
     config.delivery.digest_interval = Duration::from_secs(args.digest_interval);
+    config.external_buckets = external_buckets_config(
+        args.external_buckets,
+        args.external_s3_access_key_id,
+        args.external_s3_secret_access_key,
+        args.external_s3_region,
+    )?;
     for (name, n) in &args.quotas {
         config
             .apprunner
@@ -160,6 +194,62 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(span)
 }
 
+/// `--external-bucket NAME=URL`: a valid bucket name and an http(s) URL without path.
+fn parse_external_bucket(text: &str) -> Result<(String, String), String> {
+    let (name, url) = text.split_once('=').ok_or_else(|| {
+        format!("expected NAME=URL, like trail-logs=http://127.0.0.1:9000; got {text:?}")
+    })?;
+    let (name, url) = (name.trim(), url.trim().trim_end_matches('/'));
+    let name_ok = (3..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if !name_ok {
+        return Err(format!("{name:?} is not an S3 bucket name"));
+    }
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| format!("the endpoint of {name} must be an http:// or https:// URL"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#']) {
+        return Err(format!(
+            "the endpoint of {name} must be scheme://host[:port], without a path (path-style requests add the bucket)"
+        ));
+    }
+    Ok((name.to_owned(), url.to_owned()))
+}
+
+/// The external bucket settings; credentials are required once any bucket is external.
+fn external_buckets_config(
+    buckets: Vec<(String, String)>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    region: String,
+) -> anyhow::Result<trailrunner_server::ExternalBucketsConfig> {
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in &buckets {
+        if !seen.insert(name.as_str()) {
+            anyhow::bail!("--external-bucket {name} is given twice");
+        }
+    }
+    let (access_key_id, secret_access_key) = match (access_key_id, secret_access_key) {
+        (Some(id), Some(secret)) => (id, secret),
+        _ if buckets.is_empty() => (String::new(), String::new()),
+        _ => anyhow::bail!(
+            "--external-bucket needs --external-s3-access-key-id and --external-s3-secret-access-key \
+             (or TRAILRUNNER_EXTERNAL_S3_ACCESS_KEY_ID and TRAILRUNNER_EXTERNAL_S3_SECRET_ACCESS_KEY)"
+        ),
+    };
+    Ok(trailrunner_server::ExternalBucketsConfig {
+        buckets,
+        region,
+        access_key_id,
+        secret_access_key,
+    })
+}
+
 /// `--quota <name>=<n>`.
 fn parse_quota(text: &str) -> Result<(String, usize), String> {
     let (name, n) = text
@@ -175,8 +265,41 @@ fn parse_quota(text: &str) -> Result<(String, usize), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_duration, parse_quota, parse_span};
+    use super::{
+        external_buckets_config, parse_duration, parse_external_bucket, parse_quota, parse_span,
+    };
     use std::time::Duration;
+
+    #[test]
+    fn external_buckets() {
+        assert_eq!(
+            parse_external_bucket("trail-logs=http://127.0.0.1:9000/"),
+            Ok(("trail-logs".into(), "http://127.0.0.1:9000".into()))
+        );
+        assert!(parse_external_bucket("trail-logs").is_err());
+        assert!(parse_external_bucket("Bad_Name=http://h:1").is_err());
+        assert!(parse_external_bucket("logs=ftp://h").is_err());
+        assert!(parse_external_bucket("logs=http://h:1/logs").is_err());
+        let one = vec![("logs".to_owned(), "http://h:1".to_owned())];
+        assert!(external_buckets_config(one.clone(), None, None, "us-east-1".into()).is_err());
+        assert!(external_buckets_config(
+            vec![one[0].clone(), one[0].clone()],
+            Some("a".into()),
+            Some("b".into()),
+            "us-east-1".into()
+        )
+        .is_err());
+        let config =
+            external_buckets_config(one, Some("a".into()), Some("b".into()), "eu-west-1".into())
+                .unwrap();
+        assert_eq!(config.region, "eu-west-1");
+        assert!(
+            external_buckets_config(Vec::new(), None, None, "us-east-1".into())
+                .unwrap()
+                .buckets
+                .is_empty()
+        );
+    }
 
     #[test]
     fn durations() {
