@@ -9,7 +9,9 @@ import re
 import time
 from datetime import datetime, timedelta, timezone
 
-from conftest import running_server
+import subprocess
+
+from conftest import BIN, running_server
 from trails import cloudtrail_bucket_policy, digest_keys, read_gzip_json, wait_for
 
 FAST = ("--lifecycle-delay", "100ms", "--delivery-interval", "1", "--digest-interval", "2")
@@ -55,6 +57,21 @@ def validate(srv, env, arn, start):
                    env=env, check=False)
 
 
+def trailrunner_validate(srv, arn, start):
+    return subprocess.run([BIN, "validate-logs", "--data-dir", str(srv.data_dir), "--trail-arn", arn,
+                           "--start-time", iso(start), "--verbose"],
+                          capture_output=True, text=True, timeout=120)
+
+
+def summary(stdout):
+    """The count lines both tools print at the end."""
+    return [line for line in stdout.splitlines() if re.match(r"\d+/\d+ ", line)]
+
+
+def verdicts(stderr):
+    return sorted(line for line in stderr.splitlines() if "INVALID" in line)
+
+
 def test_aws_cli_validate_logs_accepts_the_chain_and_catches_tampering():
     with running_server(*FAST) as srv:
         env = srv.cli_env()
@@ -70,6 +87,9 @@ def test_aws_cli_validate_logs_accepts_the_chain_and_catches_tampering():
         assert f"{len(keys)}/{len(keys)} digest files valid" in ok.stdout, ok.stdout
         assert f"{len(log_files)}/{len(log_files)} log files valid" in ok.stdout, ok.stdout
         assert "INVALID" not in ok.stdout + ok.stderr
+        ours = trailrunner_validate(srv, arn, start)
+        assert ours.returncode == 0, ours.stdout + ours.stderr
+        assert len(summary(ok.stdout)) == 2 and summary(ours.stdout) == summary(ok.stdout)
 
         # Tamper: alter a log file, delete another (listed by different digests), alter a digest with no logs
         # of those two.
@@ -99,3 +119,7 @@ def test_aws_cli_validate_logs_accepts_the_chain_and_catches_tampering():
         assert re.search(rf"Digest file\ts3://{BUCKET}/{re.escape(altered_digest)}\tINVALID: "
                          r"signature verification failed", errors), errors
         assert f"{len(keys) - 1}/{len(keys)} digest files valid, 1/{len(keys)} digest files INVALID" in bad.stdout
+        ours = trailrunner_validate(srv, arn, start)
+        assert ours.returncode == 1, ours.stdout + ours.stderr
+        assert summary(ours.stdout) == summary(bad.stdout), ours.stdout
+        assert len(verdicts(bad.stderr)) == 3 and verdicts(ours.stderr) == verdicts(bad.stderr)
