@@ -142,3 +142,55 @@ def test_validate_logs_against_an_s3_endpoint(moto, tmp_path):
     assert out.returncode == 1
     assert f"Log file\ts3://moto-trail/{changed}\tINVALID: hash value doesn't match\n" in out.stderr
     assert "\n4/4 digest files valid\n10/12 log files valid, 2/12 log files INVALID\n" in out.stdout
+
+
+def test_a_trail_delivers_to_an_external_bucket_and_validates_there(moto):
+    """The server delivers a trail's log files and digests to a bucket on moto's S3 server (`--external-bucket`);
+    both `aws cloudtrail validate-logs` (S3 pointed at moto) and `trailrunner validate-logs --s3-endpoint` accept
+    them."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from conftest import running_server
+    from trails import wait_for
+
+    client = s3(moto)
+    client.create_bucket(Bucket="external-trail")
+    start = datetime.now(timezone.utc) - timedelta(minutes=1)
+    with running_server("--delivery-interval", "1", "--digest-interval", "2",
+                        "--external-bucket", f"external-trail={moto}",
+                        "--external-s3-access-key-id", "testing", "--external-s3-secret-access-key", "testing",
+                        "--external-s3-region", "us-east-1") as srv:
+        ct = srv.client("cloudtrail")
+        arn = ct.create_trail(Name="outside", S3BucketName="external-trail",
+                              EnableLogFileValidation=True)["TrailARN"]
+        ct.start_logging(Name="outside")
+        srv.client("apprunner").create_connection(ConnectionName="to-moto", ProviderType="GITHUB")
+
+        def delivered():
+            listing = client.list_objects_v2(Bucket="external-trail", Prefix=f"AWSLogs/{srv.account_id}/CloudTrail/")
+            records = []
+            for o in listing.get("Contents", []):
+                body = client.get_object(Bucket="external-trail", Key=o["Key"])["Body"].read()
+                records += json.loads(gzip.decompress(body))["Records"]
+            return [r for r in records if r["eventName"] == "CreateConnection"]
+        assert wait_for(delivered, timeout=30, what="log files on moto")[0]["eventSource"] == "apprunner.amazonaws.com"
+        time.sleep(4.5)  # two digest periods
+        ct.stop_logging(Name="outside")
+        wait_for(lambda: (s := ct.get_trail_status(Name="outside")).get("LatestDigestDeliveryTime", 0)
+                 >= s["StopLoggingTime"], timeout=30, what="the final digest")
+        time.sleep(2.5)
+
+        when = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        env = srv.cli_env(AWS_ENDPOINT_URL_S3=moto)
+        cli = srv.aws("cloudtrail", "validate-logs", "--trail-arn", arn, "--start-time", when, env=env, check=False)
+        assert cli.returncode == 0, cli.stdout + cli.stderr
+        assert "digest files valid" in cli.stdout and "INVALID" not in cli.stdout + cli.stderr
+        ours = subprocess.run([BIN, "validate-logs", "--data-dir", str(srv.data_dir), "--trail-arn", arn,
+                               "--start-time", when, "--s3-endpoint", moto],
+                              # the data dir's root key signs both; moto accepts any key
+                              env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+                              capture_output=True, text=True, timeout=120)
+        assert ours.returncode == 0, ours.stdout + ours.stderr
+        counts = [line for line in cli.stdout.splitlines() if " files valid" in line]
+        assert counts and counts == [line for line in ours.stdout.splitlines() if " files valid" in line]
