@@ -10,8 +10,9 @@
 #   scripts/bench-validate.sh moto
 #       moto's S3 server (from .venv) on a free port; the folder uploaded there; trailrunner --s3-endpoint.
 #       (The AWS CLI cannot run here: moto's CloudTrail does not publish the fixture's signing key.)
-#   ENDPOINT=http://127.0.0.1:4566 DATA_DIR=… SIGNING_KEY=key.pk8 scripts/bench-validate.sh server
-#       a running trailrunner server: the folder uploaded to its S3 API (bucket $BUCKET), then both tools with
+#   scripts/bench-validate.sh server
+#       a trailrunner server (the release build, started on a free port with a fresh data dir and stopped after;
+#       or a running one given by ENDPOINT=http://127.0.0.1:4566 DATA_DIR=… SIGNING_KEY=key.pk8): the folder uploaded to its S3 API (bucket $BUCKET), then both tools with
 #       --s3-bucket (no DescribeTrails): trailrunner validate-logs with the data dir's credentials, and the AWS CLI
 #       with AWS_ENDPOINT_URL_S3 + --endpoint-url (spec §4.8). SIGNING_KEY must be the PKCS#8 DER key pair whose
 #       public half the server's ListPublicKeys publishes, so that both tools find the digests' key.
@@ -28,15 +29,29 @@ PY=${PY:-.venv/bin/python}
 TARGET=${CARGO_TARGET_DIR:-target}
 mkdir -p "$OUT"
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"; [ -n "${MOTO_PID:-}" ] && kill "$MOTO_PID" 2>/dev/null || true' EXIT
+trap 'for p in ${MOTO_PID:-} ${SERVER_PID:-}; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 
 cargo build --release --locked -q -p trailrunner --bin trailrunner --example trail_fixture
 TR="$TARGET/release/trailrunner"
+
+if [ "$MODE" = server ] && [ -z "${ENDPOINT:-}" ]; then
+  DATA_DIR="$WORK/data"
+  "$TR" serve --bind 127.0.0.1:0 --data-dir "$DATA_DIR" --log warn > "$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 100); do [ -s "$DATA_DIR/endpoint" ] && break; sleep 0.1; done
+  ENDPOINT=$(cat "$DATA_DIR/endpoint")
+  SIGNING_KEY=$(ls "$DATA_DIR"/digest-keys/*.pk8)
+  ACCOUNT_ID=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["accountId"])' \
+    "$DATA_DIR/root-credentials.json")
+fi
 
 fixture_args=("$WORK/bucket" "$WORK/public-keys.json" --hours 24 --logs-per-hour 12 --records-per-log "$RECORDS"
   --bucket "$BUCKET")
 [ -n "${SIGNING_KEY:-}" ] && fixture_args+=(--signing-key "$SIGNING_KEY")
 [ -n "${ACCOUNT_ID:-}" ] && fixture_args+=(--account-id "$ACCOUNT_ID")
+# A server publishes its key from its first start on; ListPublicKeys is asked for [start, end + 2 h], so the day
+# of logs must end at most two hours before the key's start.
+[ "$MODE" = server ] && fixture_args+=(--start "$(date -u -d '-25 hours' +%Y-%m-%dT%H:%M:%SZ)")
 eval "$("$TARGET/release/examples/trail_fixture" "${fixture_args[@]}" | sed 's/^/export /')"
 echo "fixture: $DIGESTS digests, $LOG_FILES log files, $BYTES bytes gzip'd, $START .. $END"
 
@@ -45,7 +60,11 @@ best_of() {
   local best="" t0 t1 dt
   for _ in $(seq "$RUNS"); do
     t0=$(date +%s.%N)
-    "$@" > "$WORK/last.out" 2> "$WORK/last.err" || [ $? -eq 1 ]
+    local code=0
+    "$@" > "$WORK/last.out" 2> "$WORK/last.err" || code=$?
+    if [ "$code" -gt 1 ] || ! grep -q "digest files valid" "$WORK/last.out"; then
+      echo "validation did not run (exit $code):" >&2; cat "$WORK/last.out" "$WORK/last.err" >&2; exit 1
+    fi
     t1=$(date +%s.%N)
     dt=$(printf "%.3f" "$(echo "$t1 - $t0" | bc)")
     if [ -z "$best" ] || [ "$(echo "$dt < $best" | bc)" = 1 ]; then best=$dt; fi
