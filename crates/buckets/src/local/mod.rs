@@ -398,35 +398,32 @@ impl LocalBuckets {
     }
 
     /// Read an object, or the part of it `range` selects.
+    ///
+    /// When the index is free and the part is small, this runs inline: a lookup and a read from the page cache cost
+    /// less than the hop to a blocking thread (which trail validation, fetching hundreds of small log files, pays
+    /// per file). When a write holds the index (its commit may wait for the disk), it goes to a blocking thread.
     pub async fn get(
         &self,
         bucket: &str,
         key: &str,
         range: Option<ByteRange>,
     ) -> Result<ObjectRead, LocalError> {
+        let inline = match self.inner.conn.try_lock() {
+            Ok(conn) => Some(locate(&self.inner, &conn, bucket, key, range)?),
+            Err(_) => None,
+        };
+        if let Some(located) = inline {
+            if located.len <= INLINE_READ_BYTES {
+                return located.read();
+            }
+            return tokio::task::spawn_blocking(move || located.read())
+                .await
+                .map_err(|e| LocalError::Io(format!("bucket store task failed: {e}")))?;
+        }
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.blocking(move |inner| {
-            let (meta, file) = {
-                let conn = inner.conn();
-                if index::bucket(&conn, &bucket)?.is_none() {
-                    return Err(LocalError::NoSuchBucket(bucket));
-                }
-                let (meta, id) =
-                    index::object(&conn, &bucket, &key)?.ok_or(LocalError::NoSuchKey)?;
-                // Opened under the lock: the file cannot be removed between the row and the open.
-                let file = std::fs::File::open(inner.bucket_dir(&bucket).join(id))
-                    .map_err(io_err("opening an object"))?;
-                (meta, file)
-            };
-            let resolved = range.map(|r| r.resolve(meta.size)).transpose()?;
-            let (start, end) = resolved.unwrap_or((0, meta.size.saturating_sub(1)));
-            let len = if meta.size == 0 { 0 } else { end - start + 1 };
-            let body = files::read_range(file, start, len).map_err(io_err("reading an object"))?;
-            Ok(ObjectRead {
-                meta,
-                range: resolved,
-                body: Bytes::from(body),
-            })
+            let located = locate(inner, &inner.conn(), &bucket, &key, range)?;
+            located.read()
         })
         .await
     }
@@ -461,6 +458,57 @@ impl LocalBuckets {
         })
         .await
     }
+}
+
+/// Parts of at most this size are read inline by [`LocalBuckets::get`].
+const INLINE_READ_BYTES: u64 = 1024 * 1024;
+
+/// An object found in the index, its file open.
+struct Located {
+    meta: ObjectMeta,
+    file: std::fs::File,
+    range: Option<(u64, u64)>,
+    start: u64,
+    len: u64,
+}
+
+impl Located {
+    fn read(self) -> Result<ObjectRead, LocalError> {
+        let body = files::read_range(self.file, self.start, self.len)
+            .map_err(io_err("reading an object"))?;
+        Ok(ObjectRead {
+            meta: self.meta,
+            range: self.range,
+            body: Bytes::from(body),
+        })
+    }
+}
+
+/// Look an object up and open its file, with the index connection held: a version's file is only removed with it
+/// held, so the file opened is the one the row names (an open file stays readable after removal).
+fn locate(
+    inner: &Inner,
+    conn: &Connection,
+    bucket: &str,
+    key: &str,
+    range: Option<ByteRange>,
+) -> Result<Located, LocalError> {
+    if index::bucket(conn, bucket)?.is_none() {
+        return Err(LocalError::NoSuchBucket(bucket.to_string()));
+    }
+    let (meta, id) = index::object(conn, bucket, key)?.ok_or(LocalError::NoSuchKey)?;
+    let file = std::fs::File::open(inner.bucket_dir(bucket).join(id))
+        .map_err(io_err("opening an object"))?;
+    let resolved = range.map(|r| r.resolve(meta.size)).transpose()?;
+    let (start, end) = resolved.unwrap_or((0, meta.size.saturating_sub(1)));
+    let len = if meta.size == 0 { 0 } else { end - start + 1 };
+    Ok(Located {
+        meta,
+        file,
+        range: resolved,
+        start,
+        len,
+    })
 }
 
 #[async_trait]

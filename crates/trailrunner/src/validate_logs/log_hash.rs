@@ -6,6 +6,8 @@
 //! deflate data, CRC or length mismatch) is "invalid format". The verdict is then the same as
 //! [`trailrunner_trail_digest::check_log_file`]'s, which the tests below hold it to.
 
+use std::sync::Mutex;
+
 use aws_lc_rs::digest;
 use flate2::{Decompress, FlushDecompress, Status};
 use trailrunner_trail_digest::{ExpectedHash, LogFileCheck, LogFileOutcome};
@@ -23,12 +25,29 @@ pub(crate) struct GzipMemberHasher {
     corrupt: bool,
 }
 
+/// Inflate states and output buffers of finished hashers, for the next ones: a fresh state and buffer per log file
+/// cost more (allocation, and the kernel zeroing fresh pages) than inflating a typical log file.
+static SPARE: Mutex<Vec<(Decompress, Box<[u8]>)>> = Mutex::new(Vec::new());
+/// Spares kept at most (about the number of log files hashed at once).
+const MAX_SPARE: usize = 256;
+
 impl GzipMemberHasher {
     pub(crate) fn new() -> Self {
+        let spare = SPARE.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let (inflate, out) = match spare {
+            Some((mut inflate, out)) => {
+                inflate.reset(true);
+                (inflate, out)
+            }
+            None => (
+                Decompress::new_gzip(15),
+                vec![0u8; 64 * 1024].into_boxed_slice(),
+            ),
+        };
         GzipMemberHasher {
-            inflate: Decompress::new_gzip(15),
+            inflate,
             sha256: digest::Context::new(&digest::SHA256),
-            out: vec![0u8; 64 * 1024].into_boxed_slice(),
+            out,
             ended: false,
             corrupt: false,
         }
@@ -63,10 +82,22 @@ impl GzipMemberHasher {
 
     /// The lower-case hex SHA-256, or [`Corrupt`].
     pub(crate) fn finish(self) -> Result<String, Corrupt> {
-        if self.corrupt {
+        let GzipMemberHasher {
+            inflate,
+            sha256,
+            out,
+            corrupt,
+            ..
+        } = self;
+        let mut spare = SPARE.lock().unwrap_or_else(|p| p.into_inner());
+        if spare.len() < MAX_SPARE {
+            spare.push((inflate, out));
+        }
+        drop(spare);
+        if corrupt {
             return Err(Corrupt);
         }
-        Ok(hex::encode(self.sha256.finish()))
+        Ok(hex::encode(sha256.finish()))
     }
 }
 

@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -177,7 +178,7 @@ async fn run(args: ValidateLogsArgs) -> anyhow::Result<u8> {
     };
     let progress = progress_bar();
     let report = validate(
-        &source,
+        &Arc::new(source),
         &request,
         &keys,
         chain,
@@ -221,7 +222,7 @@ fn progress_bar() -> ProgressBar {
 
 /// Lists, fetches the digests, plans, fetches and hashes the log files, and returns the report.
 async fn validate(
-    source: &Source,
+    source: &Arc<Source>,
     request: &ValidateRequest<'_>,
     keys: &PublicKeys,
     chain: ChainCheck,
@@ -270,17 +271,22 @@ async fn validate(
     let checks = plan.checks();
     progress.inc_length(checks.len() as u64);
     let mut outcomes = vec![None; checks.len()];
-    let mut results = stream::iter(checks.iter().enumerate())
-        .map(|(i, check)| async move {
-            let fetched = match check.location() {
-                Some((bucket, key)) => source.hash_log(bucket, key).await?,
-                None => None,
-            };
-            anyhow::Ok((i, log_hash::outcome(check, fetched)))
+    // Each check is a task of its own, so gunzip and hashing spread over every core (polled inside one stream,
+    // they would all run on the thread that polls it).
+    let mut results = stream::iter(checks.iter().cloned().enumerate())
+        .map(|(i, check)| {
+            let source = source.clone();
+            tokio::spawn(async move {
+                let fetched = match check.location() {
+                    Some((bucket, key)) => source.hash_log(bucket, key).await?,
+                    None => None,
+                };
+                anyhow::Ok((i, log_hash::outcome(&check, fetched)))
+            })
         })
         .buffer_unordered(concurrency);
     while let Some(result) = results.next().await {
-        let (i, outcome) = result?;
+        let (i, outcome) = result??;
         outcomes[i] = Some(outcome);
         progress.inc(1);
     }
