@@ -8,9 +8,11 @@
 //! row without its file; [`LocalBuckets::open`] sweeps such orphans (and folders of buckets whose row is gone or
 //! never committed).
 //!
-//! **Concurrency.** One connection behind a mutex. Index lookups and commits hold it briefly; object files are
-//! written without it. A read opens the object's file while holding it, and a version's file is only removed
-//! while holding it, so a reader always gets the file its row named (an open file stays readable after removal).
+//! **Concurrency.** One connection behind a mutex (its file lock taken once: no other process opens the index).
+//! Index lookups and commits hold it briefly; object files are written without it. A read opens the object's file
+//! while holding it, and a version's file is only removed while holding it, so a reader always gets the file its
+//! row named (an open file stays readable after removal). Work runs on blocking threads, except a `GetObject` of
+//! at most 1 MiB while the index is free, which runs inline: cheaper than the thread hop.
 
 mod files;
 mod index;
