@@ -125,6 +125,41 @@ pub struct EventFacts<'a> {
 }
 
 impl TrailRow {
+    /// A trail as `CreateTrail` makes it before applying its optional members: global service events included,
+    /// single-region, no validation, no selectors, no tags, not logging.
+    pub fn new(
+        name: &str,
+        trail_arn: &str,
+        account: &str,
+        home_region: &str,
+        generation: &str,
+        s3_bucket_name: &str,
+    ) -> Self {
+        TrailRow {
+            name: name.to_owned(),
+            trail_arn: trail_arn.to_owned(),
+            account: account.to_owned(),
+            home_region: home_region.to_owned(),
+            generation: generation.to_owned(),
+            s3_bucket_name: s3_bucket_name.to_owned(),
+            s3_key_prefix: None,
+            sns_topic_name: None,
+            sns_topic_arn: None,
+            include_global_service_events: true,
+            is_multi_region_trail: false,
+            log_file_validation_enabled: false,
+            cloud_watch_logs_log_group_arn: None,
+            cloud_watch_logs_role_arn: None,
+            kms_key_id: None,
+            is_organization_trail: false,
+            has_insight_selectors: false,
+            event_selectors: None,
+            advanced_event_selectors: None,
+            logging: LoggingState::default(),
+            tags: Vec::new(),
+        }
+    }
+
     pub fn key(&self) -> ResourceKey {
         trail_key(&self.account, &self.home_region, &self.trail_arn)
     }
@@ -278,29 +313,17 @@ mod tests {
     use serde_json::json;
 
     fn trail(basic: Option<Value>, advanced: Option<Value>) -> TrailRow {
-        TrailRow {
-            name: "t".into(),
-            trail_arn: "arn:aws:cloudtrail:us-east-1:111122223333:trail/t".into(),
-            account: "111122223333".into(),
-            home_region: "us-east-1".into(),
-            generation: "g".into(),
-            s3_bucket_name: "b".into(),
-            s3_key_prefix: None,
-            sns_topic_name: None,
-            sns_topic_arn: None,
-            include_global_service_events: true,
-            is_multi_region_trail: false,
-            log_file_validation_enabled: false,
-            cloud_watch_logs_log_group_arn: None,
-            cloud_watch_logs_role_arn: None,
-            kms_key_id: None,
-            is_organization_trail: false,
-            has_insight_selectors: false,
-            event_selectors: basic,
-            advanced_event_selectors: advanced,
-            logging: LoggingState::default(),
-            tags: vec![],
-        }
+        let mut t = TrailRow::new(
+            "t",
+            "arn:aws:cloudtrail:us-east-1:111122223333:trail/t",
+            "111122223333",
+            "us-east-1",
+            "g",
+            "b",
+        );
+        t.event_selectors = basic;
+        t.advanced_event_selectors = advanced;
+        t
     }
 
     fn ev(read_only: bool, source: &str) -> EventFacts<'_> {

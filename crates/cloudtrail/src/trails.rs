@@ -9,9 +9,7 @@ use crate::errors::error;
 use crate::handler::CloudTrailHandler;
 use crate::trail_lookup::{find_required, put_new, read_directory};
 use crate::trail_names::{check_name, trail_arn};
-use crate::trail_rows::{
-    trail_index_key, trail_status_key, DirectoryEntry, LoggingState, TrailRow,
-};
+use crate::trail_rows::{trail_index_key, trail_status_key, DirectoryEntry, TrailRow};
 use crate::trail_settings::apply;
 use crate::trail_tags::parse_tags;
 
@@ -66,30 +64,15 @@ pub(crate) async fn create_trail(
     check_name(name)?;
     let bucket = required(input, "S3BucketName")?;
     let account = ctx.caller.account_id.clone();
-    let mut row = TrailRow {
-        name: name.to_owned(),
-        trail_arn: trail_arn(&ctx.region, &account, name),
-        account: account.clone(),
-        home_region: ctx.region.clone(),
-        generation: h.entropy.uuid(),
-        s3_bucket_name: bucket.to_owned(),
-        s3_key_prefix: None,
-        sns_topic_name: None,
-        sns_topic_arn: None,
-        include_global_service_events: true,
-        is_multi_region_trail: false,
-        log_file_validation_enabled: false,
-        cloud_watch_logs_log_group_arn: None,
-        cloud_watch_logs_role_arn: None,
-        kms_key_id: None,
-        is_organization_trail: false,
-        has_insight_selectors: false,
-        event_selectors: None,
-        advanced_event_selectors: None,
-        // Created through the API, a trail does not log until StartLogging.
-        logging: LoggingState::default(),
-        tags: Vec::new(),
-    };
+    // Created through the API, a trail does not log until StartLogging.
+    let mut row = TrailRow::new(
+        name,
+        &trail_arn(&ctx.region, &account, name),
+        &account,
+        &ctx.region,
+        &h.entropy.uuid(),
+        bucket,
+    );
     apply(input, &mut row)?;
     if let Some(tags) = input.get("TagsList") {
         let mut merged = Vec::new();
@@ -235,29 +218,14 @@ pub(crate) mod tests_support {
 
     /// A plain stored trail for unit tests.
     pub(crate) fn row() -> TrailRow {
-        TrailRow {
-            name: "t1".into(),
-            trail_arn: trail_arn("us-east-1", "111122223333", "t1"),
-            account: "111122223333".into(),
-            home_region: "us-east-1".into(),
-            generation: "g".into(),
-            s3_bucket_name: "logs".into(),
-            s3_key_prefix: None,
-            sns_topic_name: None,
-            sns_topic_arn: None,
-            include_global_service_events: true,
-            is_multi_region_trail: false,
-            log_file_validation_enabled: false,
-            cloud_watch_logs_log_group_arn: None,
-            cloud_watch_logs_role_arn: None,
-            kms_key_id: None,
-            is_organization_trail: false,
-            has_insight_selectors: false,
-            event_selectors: None,
-            advanced_event_selectors: None,
-            logging: LoggingState::default(),
-            tags: Vec::new(),
-        }
+        TrailRow::new(
+            "t1",
+            &trail_arn("us-east-1", "111122223333", "t1"),
+            "111122223333",
+            "us-east-1",
+            "g",
+            "logs",
+        )
     }
 
     #[test]

@@ -94,34 +94,23 @@ fn main() {
             ("all-management-events", None),
             ("with-event-selectors", Some(json!([{"ReadWriteType": "All", "ExcludeManagementEventSources": ["kms.amazonaws.com"]}]))),
         ] {
-        let trail = TrailRow {
-            name: name.into(),
-            trail_arn: format!("arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}"),
-            account: ACCOUNT.into(),
-            home_region: "us-east-1".into(),
-            generation: "g".into(),
-            s3_bucket_name: "bench-bucket".into(),
-            s3_key_prefix: Some(format!("trail-{name}")),
-            sns_topic_name: None,
-            sns_topic_arn: None,
-            include_global_service_events: true,
-            is_multi_region_trail: false,
-            log_file_validation_enabled: true,
-            cloud_watch_logs_log_group_arn: None,
-            cloud_watch_logs_role_arn: None,
-            kms_key_id: None,
-            is_organization_trail: false,
-            has_insight_selectors: false,
-            event_selectors: selectors,
-            advanced_event_selectors: None,
-            logging: LoggingState {
-                is_logging: true,
-                epoch: 1,
-                start_after_seq: 0,
-                start_logging_time_ms: None,
-                stop_logging_time_ms: None,
-            },
-            tags: vec![],
+        let mut trail = TrailRow::new(
+            name,
+            &format!("arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{name}"),
+            ACCOUNT,
+            "us-east-1",
+            "g",
+            "bench-bucket",
+        );
+        trail.s3_key_prefix = Some(format!("trail-{name}"));
+        trail.log_file_validation_enabled = true;
+        trail.event_selectors = selectors;
+        trail.logging = LoggingState {
+            is_logging: true,
+            epoch: 1,
+            start_after_seq: 0,
+            start_logging_time_ms: None,
+            stop_logging_time_ms: None,
         };
         let mut changes = ChangeSet::new();
         changes.put(trail.key(), None, serde_json::to_string(&trail).unwrap(), Expect::Any);

@@ -116,35 +116,23 @@ impl World {
     }
 
     fn trail(&self, validation: bool) -> TrailRow {
-        TrailRow {
-            name: "t".into(),
-            trail_arn: format!("arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/t"),
-            account: ACCOUNT.into(),
-            home_region: "us-east-1".into(),
-            generation: "gen-1".into(),
-            s3_bucket_name: BUCKET.into(),
-            s3_key_prefix: None,
-            sns_topic_name: None,
-            sns_topic_arn: None,
-            include_global_service_events: true,
-            is_multi_region_trail: false,
-            log_file_validation_enabled: validation,
-            cloud_watch_logs_log_group_arn: None,
-            cloud_watch_logs_role_arn: None,
-            kms_key_id: None,
-            is_organization_trail: false,
-            has_insight_selectors: false,
-            event_selectors: None,
-            advanced_event_selectors: None,
-            logging: LoggingState {
-                is_logging: true,
-                epoch: 1,
-                start_after_seq: 0,
-                start_logging_time_ms: Some(self_now()),
-                stop_logging_time_ms: None,
-            },
-            tags: vec![],
-        }
+        let mut trail = TrailRow::new(
+            "t",
+            &format!("arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/t"),
+            ACCOUNT,
+            "us-east-1",
+            "gen-1",
+            BUCKET,
+        );
+        trail.log_file_validation_enabled = validation;
+        trail.logging = LoggingState {
+            is_logging: true,
+            epoch: 1,
+            start_after_seq: 0,
+            start_logging_time_ms: Some(self_now()),
+            stop_logging_time_ms: None,
+        };
+        trail
     }
 
     async fn put_trail(&self, validation: bool) {
