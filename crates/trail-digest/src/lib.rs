@@ -54,9 +54,9 @@ pub use sign::{
 };
 pub use time::{format_key_time, format_time, parse_cli_date};
 pub use validate::{
-    check_log_file, plan, validate, validate_parallel, ChainCheck, CliTranscript, Counts,
-    DigestObject, DigestOutcome, Entry, ExpectedHash, LogFileCheck, LogFileOutcome, LogFileSource,
-    Plan, PublicKeys, Report, ValidateError, ValidateOptions, ValidateRequest,
+    check_log_file, check_log_hash, plan, validate, validate_parallel, ChainCheck, CliTranscript,
+    Counts, DigestObject, DigestOutcome, Entry, ExpectedHash, LogFileCheck, LogFileOutcome,
+    LogFileSource, Plan, PublicKeys, Report, ValidateError, ValidateOptions, ValidateRequest,
 };
 
 /// The `digestSignatureAlgorithm` value and the `signature-algorithm` metadata value.

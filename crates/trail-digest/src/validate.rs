@@ -36,7 +36,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use crate::gzip::{gunzip_member, hash_gzip_member};
+use crate::gzip::{gunzip_member, hash_gzip_member, InvalidGzip};
 use crate::keys::{
     extract_digest_key_date, is_backfill_digest_key, DigestKeyMatcher, TrailLocation,
 };
@@ -189,13 +189,22 @@ impl LogFileCheck {
 
 /// Checks one log file's stored bytes (`None`: not found) against its digest entry.
 pub fn check_log_file(check: &LogFileCheck, body: Option<&[u8]>) -> LogFileOutcome {
+    check_log_hash(check, body.map(hash_gzip_member))
+}
+
+/// The same verdict from a hash computed elsewhere (say, while the file streamed in): `None` when the file was not
+/// found, else what [`hash_gzip_member`] gives for its bytes.
+pub fn check_log_hash(
+    check: &LogFileCheck,
+    hashed: Option<Result<String, InvalidGzip>>,
+) -> LogFileOutcome {
     if !check.well_formed {
         return LogFileOutcome::InvalidFormat;
     }
-    let Some(body) = body else {
+    let Some(hashed) = hashed else {
         return LogFileOutcome::NotFound;
     };
-    let Ok(hash) = hash_gzip_member(body) else {
+    let Ok(hash) = hashed else {
         return LogFileOutcome::InvalidFormat;
     };
     match &check.expected {

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 
 use aws_lc_rs::digest;
 use flate2::{Decompress, FlushDecompress, Status};
-use trailrunner_trail_digest::{ExpectedHash, LogFileCheck, LogFileOutcome};
+use trailrunner_trail_digest::{check_log_hash, InvalidGzip, LogFileCheck, LogFileOutcome};
 
 /// The decompressed bytes are not valid gzip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,21 +106,7 @@ pub(crate) fn outcome(
     check: &LogFileCheck,
     fetched: Option<Result<String, Corrupt>>,
 ) -> LogFileOutcome {
-    if check.location().is_none() {
-        return LogFileOutcome::InvalidFormat;
-    }
-    let Some(hashed) = fetched else {
-        return LogFileOutcome::NotFound;
-    };
-    let Ok(hash) = hashed else {
-        return LogFileOutcome::InvalidFormat;
-    };
-    match &check.expected {
-        ExpectedHash::Missing => LogFileOutcome::InvalidFormat,
-        ExpectedHash::NotAString => LogFileOutcome::HashMismatch,
-        ExpectedHash::Hex(expected) if *expected == hash => LogFileOutcome::Valid,
-        ExpectedHash::Hex(_) => LogFileOutcome::HashMismatch,
-    }
+    check_log_hash(check, fetched.map(|h| h.map_err(|Corrupt| InvalidGzip)))
 }
 
 #[cfg(test)]
