@@ -138,3 +138,35 @@ def test_digests_chain_hourly_periods_and_are_signed():
         listed = {f["s3Object"] for d in digests for f in d["logFiles"]}
         assert listed <= set(log_file_keys(srv, "digest-bucket"))
         assert ct.get_trail_status(Name="signed").get("LatestDigestDeliveryTime")
+
+
+def test_a_failing_delivery_shows_in_get_trail_status_and_is_retried():
+    with running_server(*FAST) as srv:
+        ct = srv.client("cloudtrail")
+        s3 = srv.client("s3")
+        make_trail_bucket(srv, "vanishing-bucket")
+        ct.create_trail(Name="retrying", S3BucketName="vanishing-bucket")
+        ct.start_logging(Name="retrying")
+
+        def bucket_gone():
+            for key in [o["Key"] for o in s3.list_objects_v2(Bucket="vanishing-bucket").get("Contents", [])]:
+                s3.delete_object(Bucket="vanishing-bucket", Key=key)
+            try:
+                s3.delete_bucket(Bucket="vanishing-bucket")
+                return True
+            except s3.exceptions.ClientError:
+                return False  # a delivery landed in between
+        wait_for(bucket_gone, what="the bucket to be deleted")
+        srv.client("apprunner").create_connection(ConnectionName="undeliverable", ProviderType="GITHUB")
+        status = wait_for(lambda: (s := ct.get_trail_status(Name="retrying")).get("LatestDeliveryError") and s,
+                          what="a delivery error")
+        assert status["LatestDeliveryError"] == "NoSuchBucket"
+        assert status["LatestDeliveryAttemptTime"] >= status["LatestDeliveryAttemptSucceeded"]
+        assert status["IsLogging"] is True
+
+        make_trail_bucket(srv, "vanishing-bucket")
+        wait_for(lambda: any(r["eventName"] == "CreateConnection"
+                             for _, r in delivered_records(srv, "vanishing-bucket")), timeout=40,
+                 what="the retried delivery")
+        wait_for(lambda: "LatestDeliveryError" not in ct.get_trail_status(Name="retrying"),
+                 what="the error to clear")

@@ -383,10 +383,40 @@ impl Delivery {
 fn status_text(error: &DeliveryError) -> String {
     match error {
         DeliveryError::Bucket(BucketError::NoSuchBucket(_)) => "NoSuchBucket".into(),
-        DeliveryError::Bucket(BucketError::Remote(text)) => text.clone(),
+        DeliveryError::Bucket(BucketError::Remote(text)) => s3_error_code(text),
         DeliveryError::Bucket(BucketError::Io(_)) | DeliveryError::Store(_) => {
             "InternalError".into()
         }
         DeliveryError::Signing(_) => "InternalError".into(),
+    }
+}
+
+/// The S3 error code in an endpoint's answer (`<Code>AccessDenied</Code>`), as CloudTrail reports it; otherwise
+/// the first 256 characters of the error.
+fn s3_error_code(text: &str) -> String {
+    let code = text
+        .split_once("<Code>")
+        .and_then(|(_, rest)| rest.split_once("</Code>"))
+        .map(|(code, _)| code.trim())
+        .filter(|c| {
+            !c.is_empty() && c.len() <= 64 && c.chars().all(|ch| ch.is_ascii_alphanumeric())
+        });
+    match code {
+        Some(code) => code.to_owned(),
+        None => text.chars().take(256).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::s3_error_code;
+
+    #[test]
+    fn status_errors_are_s3_codes_when_the_endpoint_gave_one() {
+        let answer = "writing to s3://b: Client error with status 403 Forbidden: <?xml version=\"1.0\"?><Error>\
+                      <Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+        assert_eq!(s3_error_code(answer), "AccessDenied");
+        assert_eq!(s3_error_code("connection refused"), "connection refused");
+        assert_eq!(s3_error_code(&"x".repeat(1000)).len(), 256);
     }
 }
