@@ -210,6 +210,9 @@ pub async fn start(
         max_body_bytes: config.max_body_bytes,
         buckets: buckets.clone(),
         max_object_bytes: config.max_object_bytes,
+        object_memory: Arc::new(Semaphore::new(crate::edge::object_memory_permits(
+            config.max_object_bytes,
+        ))),
         max_skew_secs: config.max_skew_secs,
     });
     let (stop, stopped) = oneshot::channel();

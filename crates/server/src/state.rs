@@ -21,6 +21,8 @@ pub(crate) struct AppState {
     /// The embedded bucket store, served over the S3 API (`edge/rest_call.rs`).
     pub(crate) buckets: LocalBuckets,
     pub(crate) max_object_bytes: usize,
+    /// S3 request bodies held in memory at once, in MiB permits (see `edge::rest_call`).
+    pub(crate) object_memory: Arc<tokio::sync::Semaphore>,
     pub(crate) max_skew_secs: i64,
     pub(crate) trusted_proxies: Vec<crate::IpNet>,
 }

@@ -131,6 +131,11 @@ pub(crate) fn source_ip(
     client
 }
 
+/// How many MiB of S3 request bodies may be held at once: four of the largest, and at least 256 MiB.
+pub(crate) fn object_memory_permits(max_object_bytes: usize) -> usize {
+    (max_object_bytes.div_ceil(rest_call::MIB) * 4).max(256)
+}
+
 pub(crate) fn unknown_operation(target: &str) -> ApiError {
     ApiError::client(
         "UnknownOperationException",

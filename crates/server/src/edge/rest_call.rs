@@ -19,6 +19,9 @@ use trailrunner_wire::{render, Protocol};
 use super::{auth, body};
 use crate::state::AppState;
 
+/// The unit of the S3 body memory budget.
+pub(crate) const MIB: usize = 1024 * 1024;
+
 pub(crate) async fn run(
     state: &AppState,
     request_id: &str,
@@ -28,6 +31,22 @@ pub(crate) async fn run(
     raw_body: Incoming,
 ) -> Response<Bytes> {
     let result: Result<Response<Bytes>, ApiError> = async {
+        // Bodies are held whole in memory: each is bounded by `max_object_bytes`, and all of them together by the
+        // `object_memory` budget, which a request takes its share of (what it declares, else the maximum) before
+        // reading; requests past the budget wait for it.
+        let declared = parts
+            .headers
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(state.max_object_bytes)
+            .min(state.max_object_bytes);
+        let share = u32::try_from(declared.div_ceil(MIB).max(1)).unwrap_or(u32::MAX);
+        let _memory = state
+            .object_memory
+            .acquire_many(share)
+            .await
+            .map_err(|_| ApiError::internal())?;
         let body = body::read(parts, raw_body, state.max_object_bytes)
             .await
             .map_err(|e| {
@@ -139,5 +158,19 @@ impl Authorize for EdgeAuthorize<'_> {
             )),
             Err(e) => Err(ApiError::internal_from("reading the caller's policies", &e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MIB;
+    use crate::edge::object_memory_permits;
+
+    #[test]
+    fn the_body_budget_holds_four_of_the_largest_bodies_and_at_least_256_mib() {
+        assert_eq!(object_memory_permits(64 * MIB), 256);
+        assert_eq!(object_memory_permits(100 * MIB), 400);
+        assert_eq!(object_memory_permits(100 * MIB + 1), 404);
+        assert_eq!(object_memory_permits(1), 256);
     }
 }
