@@ -123,3 +123,33 @@ def test_aws_cli_validate_logs_accepts_the_chain_and_catches_tampering():
         assert ours.returncode == 1, ours.stdout + ours.stderr
         assert summary(ours.stdout) == summary(bad.stdout), ours.stdout
         assert len(verdicts(bad.stderr)) == 3 and verdicts(ours.stderr) == verdicts(bad.stderr)
+
+
+def test_digests_stay_valid_across_a_key_rotation():
+    """Keys rotate (`--digest-key-rotation`); ListPublicKeys keeps publishing the old one for its validity period,
+    so the AWS CLI validates digests signed by either."""
+    with running_server("--delivery-interval", "1", "--digest-interval", "1", "--digest-key-rotation", "3s") as srv:
+        env = srv.cli_env()
+        start = datetime.now(timezone.utc) - timedelta(minutes=1)
+        srv.aws("s3", "mb", f"s3://{BUCKET}", env=env)
+        srv.aws("s3api", "put-bucket-policy", "--bucket", BUCKET, "--policy",
+                cloudtrail_bucket_policy(BUCKET, srv.account_id), env=env)
+        arn = json.loads(srv.aws("cloudtrail", "create-trail", "--name", "rotating", "--s3-bucket-name", BUCKET,
+                                 "--enable-log-file-validation", env=env).stdout)["TrailARN"]
+        srv.aws("cloudtrail", "start-logging", "--name", "rotating", env=env)
+
+        def two_keys_used():
+            srv.aws("apprunner", "list-services", env=env)
+            used = {read_gzip_json(srv, BUCKET, k)["digestPublicKeyFingerprint"] for k in digest_keys(srv, BUCKET)}
+            return len(used) >= 2 and used
+        used = wait_for(two_keys_used, timeout=60, interval=1, what="digests signed by two keys")
+        srv.aws("cloudtrail", "stop-logging", "--name", "rotating", env=env)
+        time.sleep(2.5)
+        current = json.loads(srv.aws("cloudtrail", "list-public-keys", env=env).stdout)["PublicKeyList"]
+        assert len(current) == 1, "without times, only the key in use now"
+        published = json.loads(srv.aws("cloudtrail", "list-public-keys", "--start-time", iso(start),
+                                       env=env).stdout)["PublicKeyList"]
+        assert used <= {k["Fingerprint"] for k in published}
+        ok = validate(srv, env, arn, start)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        assert "INVALID" not in ok.stdout + ok.stderr

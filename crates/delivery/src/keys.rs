@@ -117,6 +117,12 @@ impl DigestKeys {
         Ok(())
     }
 
+    /// When the signing key became valid (ms since the epoch).
+    pub fn current_valid_from_ms(&self) -> i64 {
+        let loaded = self.loaded.read().expect("key lock");
+        loaded.entries.last().map_or(0, |e| e.valid_from_ms)
+    }
+
     /// The key that signs now.
     pub fn current(&self) -> Arc<KeyPair> {
         let loaded = self.loaded.read().expect("key lock");

@@ -25,6 +25,9 @@ pub struct DeliveryConfig {
     pub digest_interval: Duration,
     /// Events read per batch; a backlog is delivered in several files without waiting for the next interval.
     pub batch_events: usize,
+    /// How long a digest-signing key signs before a new key pair replaces it (the old one stays published for
+    /// its validity period); `None`: never.
+    pub key_rotation: Option<Duration>,
 }
 
 impl Default for DeliveryConfig {
@@ -33,6 +36,7 @@ impl Default for DeliveryConfig {
             delivery_interval: Duration::from_secs(300),
             digest_interval: Duration::from_secs(3600),
             batch_events: 10_000,
+            key_rotation: Some(Duration::from_secs(30 * 24 * 3600)),
         }
     }
 }
@@ -64,6 +68,9 @@ pub async fn run(delivery: Arc<Delivery>, mut stop: watch::Receiver<bool>) {
         if *stop.borrow() {
             break;
         }
+        if let Err(e) = delivery.rotate_key_if_due().await {
+            tracing::warn!(error = %e, "rotating the digest key failed; the current key keeps signing");
+        }
         let trails = match all_trails(&delivery.store).await {
             Ok(trails) => trails,
             Err(e) => {
@@ -80,6 +87,28 @@ pub async fn run(delivery: Arc<Delivery>, mut stop: watch::Receiver<bool>) {
 }
 
 impl Delivery {
+    /// Replace the signing key when it has signed for `key_rotation`. Returns whether it did.
+    pub async fn rotate_key_if_due(&self) -> Result<bool, crate::KeyStoreError> {
+        let Some(period) = self.config.key_rotation else {
+            return Ok(false);
+        };
+        let period = i64::try_from(period.as_millis()).unwrap_or(i64::MAX);
+        let now = self.now_ms();
+        if now - self.keys.current_valid_from_ms() < period {
+            return Ok(false);
+        }
+        // Generating an RSA key takes a while: not on a runtime thread.
+        let keys = self.keys.clone();
+        tokio::task::spawn_blocking(move || keys.rotate(now))
+            .await
+            .map_err(|e| crate::KeyStoreError::Invalid {
+                path: std::path::PathBuf::new(),
+                message: format!("key rotation task failed: {e}"),
+            })??;
+        tracing::info!(fingerprint = %self.keys.current().fingerprint(), "digest signing key rotated");
+        Ok(true)
+    }
+
     /// Do whatever is due for one trail: finish a planned batch, deliver new events, close digest periods.
     pub async fn step(&self, trail: &TrailRow) -> Result<(), DeliveryError> {
         if trail.logging.epoch == 0 {

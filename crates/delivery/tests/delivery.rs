@@ -100,6 +100,7 @@ impl World {
                 delivery_interval: Duration::from_secs(60),
                 digest_interval: Duration::from_secs(600),
                 batch_events: 50,
+                key_rotation: Some(Duration::from_secs(900)),
             },
         };
         let world = World {
@@ -360,4 +361,46 @@ async fn digests_chain_periods_and_list_the_periods_log_files() {
         Some(parsed[0].digest_s3_object.as_str())
     );
     assert!(w.status().await.latest_digest_delivery_time_ms.is_some());
+}
+
+#[tokio::test]
+async fn a_rotated_key_signs_the_next_digests_and_both_stay_published() {
+    use trailrunner_cloudtrail::public_keys::PublicKeySource;
+    let mut w = World::new(true).await;
+    w.step().await.unwrap();
+    w.advance(601);
+    w.step().await.unwrap(); // first digest, first key
+    assert!(
+        !w.delivery.rotate_key_if_due().await.unwrap(),
+        "not due yet"
+    );
+    w.advance(400); // the key is 1,001 s old: past the 900 s rotation
+    assert!(w.delivery.rotate_key_if_due().await.unwrap());
+    w.advance(300);
+    w.step().await.unwrap(); // second digest, second key
+    let published = w.delivery.keys.published_keys();
+    assert_eq!(published.len(), 2);
+    assert_eq!(
+        published[0].valid_until_ms,
+        Some(published[1].valid_from_ms)
+    );
+    let digests = w
+        .objects(&format!("AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/"))
+        .await;
+    let mut parsed: Vec<Digest> = digests
+        .values()
+        .map(|j| Digest::from_json(j).unwrap())
+        .collect();
+    parsed.sort_by(|a, b| a.digest_end_time.cmp(&b.digest_end_time));
+    let used: Vec<&str> = parsed
+        .iter()
+        .map(|d| d.digest_public_key_fingerprint.as_str())
+        .collect();
+    assert_eq!(
+        used,
+        [
+            published[0].fingerprint.as_str(),
+            published[1].fingerprint.as_str()
+        ]
+    );
 }

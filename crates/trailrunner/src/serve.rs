@@ -93,6 +93,10 @@ pub(crate) struct ServeArgs {
         default_value = "us-east-1"
     )]
     external_s3_region: String,
+    /// How long a digest-signing key pair signs before a new one replaces it (both stay published by
+    /// ListPublicKeys for their validity periods): like `30d`, `1h`; `0` never rotates.
+    #[arg(long, env = "TRAILRUNNER_DIGEST_KEY_ROTATION", default_value = "30d", value_parser = parse_span)]
+    digest_key_rotation: Duration,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, env = "TRAILRUNNER_LOG", default_value = "info")]
     log: String,
@@ -116,6 +120,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.apprunner.lifecycle_delay = args.lifecycle_delay;
     config.delivery.delivery_interval = Duration::from_secs(args.delivery_interval);
     config.delivery.digest_interval = Duration::from_secs(args.digest_interval);
+    config.delivery.key_rotation = Some(args.digest_key_rotation).filter(|d| !d.is_zero());
     config.external_buckets = external_buckets_config(
         args.external_buckets,
         args.external_s3_access_key_id,
