@@ -32,4 +32,5 @@ pub use keys::{KeyEntry, KeyRing, TokenProblem};
 /// For the console: whether a password matches a stored login profile's hash.
 pub use login_profiles::verify_password;
 pub use service_roles::{assume_role_as_service, ServiceAssumeRole};
+pub use sessions::sweep_expired_sessions;
 pub use sts::{StsHandler, STS_IMPLEMENTED};

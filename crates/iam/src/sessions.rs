@@ -242,6 +242,62 @@ pub(crate) fn entry_of(access_key_id: &str, text: &str) -> Result<KeyEntry, Stor
     Ok(KeyEntry::new(caller, doc.secret_access_key, Some(hash)))
 }
 
+/// The longest temporary credentials STS issues (`GetSessionToken`/`GetFederationToken`: 36 hours).
+const LONGEST_SESSION_MS: i64 = 36 * 3600 * 1000;
+/// Rows read per sweep page.
+const SWEEP_PAGE: usize = 500;
+
+/// Remove temporary keys that expired more than `grace_ms` ago. Until then an expired key is still known, so a
+/// call signed with it answers `ExpiredToken` and is recorded; after it, the key is as unknown as one never issued.
+/// Keys are visited oldest first and the sweep stops where no key can be due yet. Returns how many were removed.
+pub async fn sweep_expired_sessions(
+    store: &dyn trailrunner_store::Store,
+    now_ms: i64,
+    grace_ms: i64,
+) -> Result<u64, StoreError> {
+    let due_before = now_ms.saturating_sub(grace_ms);
+    let mut removed = 0;
+    let mut after_seq = None;
+    loop {
+        let page = store
+            .list(&trailrunner_store::ListQuery {
+                account: String::new(),
+                region: String::new(),
+                kind: SESSION_KEY_KIND.into(),
+                parent: None,
+                after_seq,
+                newest_first: false,
+                limit: SWEEP_PAGE,
+            })
+            .await?;
+        let Some(last) = page.last() else { break };
+        after_seq = Some(last.seq);
+        let mut changes = ChangeSet::new();
+        let mut younger = false;
+        for row in &page {
+            let Ok(doc) = serde_json::from_str::<SessionKeyDoc>(&row.doc) else {
+                continue;
+            };
+            if doc.expires_at_ms < due_before {
+                changes.delete(row.key.clone(), Expect::Version(row.version));
+            }
+            younger |= doc.created_at_ms > due_before - LONGEST_SESSION_MS;
+        }
+        if !changes.is_empty() {
+            let n = changes.changes.len() as u64;
+            match store.commit(changes).await {
+                Ok(_) => removed += n,
+                Err(trailrunner_store::CommitError::Conflict { .. }) => {}
+                Err(trailrunner_store::CommitError::Store(e)) => return Err(e),
+            }
+        }
+        if younger || page.len() < SWEEP_PAGE {
+            break;
+        }
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,5 +434,53 @@ mod tests {
     #[test]
     fn corrupt_rows_are_store_errors() {
         assert!(entry_of("ASIAAAAAAAAAAAAAAAAA", "{}").is_err());
+    }
+
+    #[tokio::test]
+    async fn sweeps_keys_expired_past_the_grace_period_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore =
+            Arc::new(SqliteStore::open(&dir.path().join("t.db"), Durability::Normal).unwrap());
+        let mut changes = ChangeSet::new();
+        let mut ids = Vec::new();
+        // Created a day apart, valid for an hour each.
+        for day in 1..=5 {
+            let (caller, session) = assumed(at(&format!("2026-11-0{day}T00:00:00Z")), 3600);
+            ids.push(
+                issue(&SystemEntropy, &mut changes, &caller, &session)
+                    .unwrap()
+                    .access_key_id,
+            );
+        }
+        store.commit(changes).await.unwrap();
+        // Now the 8th at 00:30 with two days of grace: keys that expired before the 6th at 00:30 go, which is all
+        // five (the last expired on the 5th at 01:00).
+        let now = at("2026-11-08T00:30:00Z").as_millisecond();
+        let grace = 2 * 24 * 3600 * 1000;
+        let removed = sweep_expired_sessions(store.as_ref(), now, grace)
+            .await
+            .unwrap();
+        assert_eq!(removed, 5, "all five expired before the 6th 00:30");
+        for id in &ids {
+            assert!(store.get(&session_key_row(id)).await.unwrap().is_none());
+        }
+        let mut changes = ChangeSet::new();
+        let (caller, session) = assumed(at("2026-11-07T00:00:00Z"), 3600);
+        let fresh = issue(&SystemEntropy, &mut changes, &caller, &session).unwrap();
+        store.commit(changes).await.unwrap();
+        assert_eq!(
+            sweep_expired_sessions(store.as_ref(), now, grace)
+                .await
+                .unwrap(),
+            0
+        );
+        assert!(
+            store
+                .get(&session_key_row(&fresh.access_key_id))
+                .await
+                .unwrap()
+                .is_some(),
+            "expired within the grace period: still known, so its calls answer ExpiredToken"
+        );
     }
 }

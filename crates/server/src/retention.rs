@@ -1,5 +1,7 @@
 //! Event history keeps records for a bounded time (CloudTrail: 90 days). A background task sweeps older ones in
-//! small batches through the store's writer, so requests keep being served between batches.
+//! small batches through the store's writer, so requests keep being served between batches. The same task removes
+//! temporary credentials a week after they expired (until then, their calls answer `ExpiredToken` and are
+//! recorded).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +12,8 @@ use trailrunner_store::SharedStore;
 
 /// Events removed per writer job: small enough that a request waiting behind a sweep job waits little.
 const BATCH: usize = 2000;
+/// How long an expired temporary key stays known.
+const EXPIRED_KEY_GRACE_MS: i64 = 7 * 24 * 3600 * 1000;
 
 pub(crate) async fn sweep_loop(
     store: SharedStore,
@@ -43,6 +47,14 @@ pub(crate) async fn sweep_loop(
         }
         if removed > 0 {
             tracing::info!(removed, "expired events past the retention period");
+        }
+        let now = clock.now().as_millisecond();
+        match trailrunner_iam::sweep_expired_sessions(store.as_ref(), now, EXPIRED_KEY_GRACE_MS)
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed temporary keys expired a week ago"),
+            Err(e) => tracing::warn!(error = %e, "temporary key sweep failed; will retry"),
         }
     }
 }
