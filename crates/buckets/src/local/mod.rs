@@ -1,6 +1,7 @@
 //! The embedded bucket store: buckets are folders under `<data_dir>/buckets/`, object contents are files in them
 //! named by id (see [`files`]), and an SQLite index (`index.db`, see [`index`]) holds bucket facts (owner,
 //! region, creation date, policy) and object rows (key, size, ETag, last-modified, content type, metadata).
+//! Multipart uploads in progress are upload and part rows, their parts files like objects' (see [`uploads`]).
 //!
 //! **Durability and crash safety.** A write returns only once it is durable. An object's file is complete and
 //! synced (and its folder entry too) before the index row naming it commits; the file of a replaced or deleted

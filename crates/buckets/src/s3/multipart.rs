@@ -40,7 +40,7 @@ pub(super) async fn dispatch(
         None => Ok(()),
     };
     let upload_id = query.get("uploadId");
-    match (&*req.method, upload_id) {
+    match (req.method, upload_id) {
         (&Method::POST, None) => {
             only(&["uploads"])?;
             create(api, req, bucket, key).await
