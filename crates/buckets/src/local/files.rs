@@ -28,6 +28,15 @@ fn is_ours(name: &str) -> bool {
 
 /// Write `body` to `<dir>/<id>` durably: temporary file, fsync, rename, fsync of the folder.
 pub(crate) fn write_durably(dir: &Path, id: &str, body: &[u8]) -> io::Result<()> {
+    write_durably_with(dir, id, |file| file.write_all(body))
+}
+
+/// Write `<dir>/<id>` durably from what `fill` writes into it (see [`write_durably`]).
+pub(crate) fn write_durably_with(
+    dir: &Path,
+    id: &str,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     let tmp = dir.join(format!("{id}{TMP_SUFFIX}"));
     let result = (|| {
         let mut options = OpenOptions::new();
@@ -38,7 +47,7 @@ pub(crate) fn write_durably(dir: &Path, id: &str, body: &[u8]) -> io::Result<()>
             options.mode(0o600);
         }
         let mut file = options.open(&tmp)?;
-        file.write_all(body)?;
+        fill(&mut file)?;
         file.sync_all()?;
         drop(file);
         fs::rename(&tmp, dir.join(id))?;
@@ -83,6 +92,21 @@ pub(crate) fn read_range(mut file: File, start: u64, len: u64) -> io::Result<Vec
         ));
     }
     Ok(out)
+}
+
+/// Copy each of `sources` whole into `out`, in order; each must hold exactly its expected number of bytes.
+pub(crate) fn concatenate(out: &mut File, sources: Vec<(File, u64)>) -> io::Result<()> {
+    let mut writer = io::BufWriter::with_capacity(1024 * 1024, out);
+    for (file, expected) in sources {
+        let copied = io::copy(&mut file.take(expected), &mut writer)?;
+        if copied != expected {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "part file is shorter than its index row says",
+            ));
+        }
+    }
+    writer.flush()
 }
 
 /// Remove a file, ignoring one that is already gone.

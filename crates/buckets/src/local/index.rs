@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{BucketRow, ListPage, ListQuery, LocalError, ObjectMeta};
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE buckets (
@@ -36,6 +36,32 @@ CREATE TABLE objects (
 ) WITHOUT ROWID;
 ";
 
+/// Version 2: multipart uploads in progress and their parts (see [`super::uploads`]).
+const SCHEMA_V2: &str = "
+CREATE TABLE uploads (
+    bucket       TEXT NOT NULL REFERENCES buckets(name),
+    upload_id    TEXT NOT NULL,
+    key          BLOB NOT NULL,
+    initiated_ms INTEGER NOT NULL,
+    content_type TEXT,
+    metadata     TEXT NOT NULL,
+    headers      TEXT NOT NULL,
+    PRIMARY KEY (bucket, upload_id)
+) WITHOUT ROWID;
+CREATE INDEX uploads_by_key ON uploads (bucket, key, upload_id);
+CREATE TABLE parts (
+    bucket      TEXT NOT NULL,
+    upload_id   TEXT NOT NULL,
+    part_number INTEGER NOT NULL,
+    file        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    etag        TEXT NOT NULL,
+    modified_ms INTEGER NOT NULL,
+    PRIMARY KEY (bucket, upload_id, part_number),
+    FOREIGN KEY (bucket, upload_id) REFERENCES uploads (bucket, upload_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+";
+
 pub(crate) fn open(path: &Path) -> Result<Connection, LocalError> {
     let conn = Connection::open(path).map_err(io)?;
     // One connection of one process uses the index: the file lock is taken once instead of twice per read (two
@@ -54,9 +80,17 @@ pub(crate) fn open(path: &Path) -> Result<Connection, LocalError> {
     match version {
         0 => {
             conn.execute_batch(&format!(
-                "BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                "BEGIN; {SCHEMA} {SCHEMA_V2} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
             ))
             .map_err(io)?;
+        }
+        // Forward from version 1 (objects only): the upload tables, in one transaction with the version.
+        1 => {
+            conn.execute_batch(&format!(
+                "BEGIN; {SCHEMA_V2} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+            ))
+            .map_err(io)?;
+            tracing::info!("bucket index migrated to schema version {SCHEMA_VERSION}");
         }
         SCHEMA_VERSION => {}
         other => {
@@ -72,7 +106,7 @@ pub(crate) fn io(e: rusqlite::Error) -> LocalError {
     LocalError::Io(format!("bucket index: {e}"))
 }
 
-fn ts(ms: i64) -> Timestamp {
+pub(crate) fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
@@ -120,7 +154,8 @@ pub(crate) fn insert_bucket(conn: &Connection, row: &BucketRow) -> Result<(), Lo
     .map_err(io)
 }
 
-/// Delete an empty bucket's row. `BucketNotEmpty` when it still holds objects.
+/// Delete an empty bucket's row. `BucketNotEmpty` when it still holds objects; multipart uploads in progress do
+/// not keep it (S3 deletes the bucket and discards them), their rows go with it and their part files with its folder.
 pub(crate) fn delete_bucket(conn: &mut Connection, name: &str) -> Result<(), LocalError> {
     let tx = conn.transaction().map_err(io)?;
     let has_objects: bool = tx
@@ -133,6 +168,8 @@ pub(crate) fn delete_bucket(conn: &mut Connection, name: &str) -> Result<(), Loc
     if has_objects {
         return Err(LocalError::BucketNotEmpty(name.to_string()));
     }
+    tx.execute("DELETE FROM uploads WHERE bucket = ?1", [name])
+        .map_err(io)?;
     let n = tx
         .execute("DELETE FROM buckets WHERE name = ?1", [name])
         .map_err(io)?;
@@ -204,6 +241,18 @@ pub(crate) fn put_object(
     file: &str,
 ) -> Result<Option<String>, LocalError> {
     let tx = conn.transaction().map_err(io)?;
+    let old = put_object_in(&tx, bucket, meta, file)?;
+    tx.commit().map_err(io)?;
+    Ok(old)
+}
+
+/// [`put_object`] inside a transaction the caller commits.
+pub(crate) fn put_object_in(
+    tx: &Connection,
+    bucket: &str,
+    meta: &ObjectMeta,
+    file: &str,
+) -> Result<Option<String>, LocalError> {
     let exists: bool = tx
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM buckets WHERE name = ?1)",
@@ -242,7 +291,6 @@ pub(crate) fn put_object(
         ],
     )
     .map_err(io)?;
-    tx.commit().map_err(io)?;
     Ok(old)
 }
 
@@ -270,7 +318,7 @@ pub(crate) fn live_files(
         live.entry(name.map_err(io)?).or_default();
     }
     let mut stmt = conn
-        .prepare("SELECT bucket, file FROM objects")
+        .prepare("SELECT bucket, file FROM objects UNION ALL SELECT bucket, file FROM parts")
         .map_err(io)?;
     let rows = stmt
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))

@@ -1,6 +1,7 @@
 //! The embedded bucket store: buckets are folders under `<data_dir>/buckets/`, object contents are files in them
 //! named by id (see [`files`]), and an SQLite index (`index.db`, see [`index`]) holds bucket facts (owner,
 //! region, creation date, policy) and object rows (key, size, ETag, last-modified, content type, metadata).
+//! Multipart uploads in progress are upload and part rows, their parts files like objects' (see [`uploads`]).
 //!
 //! **Durability and crash safety.** A write returns only once it is durable. An object's file is complete and
 //! synced (and its folder entry too) before the index row naming it commits; the file of a replaced or deleted
@@ -19,6 +20,10 @@ mod index;
 pub mod names;
 #[cfg(test)]
 mod tests;
+mod upload_index;
+#[cfg(test)]
+mod upload_tests;
+pub mod uploads;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,6 +36,7 @@ use rusqlite::Connection;
 use trailrunner_api::Clock;
 
 pub use files::Swept;
+pub use uploads::{PartRow, PartsPage, UploadRow, UploadsPage, UploadsQuery};
 
 use crate::{BucketError, BucketInfo, Buckets};
 
@@ -58,6 +64,14 @@ pub enum LocalError {
     InvalidArgument(String),
     #[error("The requested range is not satisfiable")]
     InvalidRange { size: u64 },
+    #[error("The specified multipart upload does not exist.")]
+    NoSuchUpload,
+    #[error("Part {0} could not be found or its ETag did not match.")]
+    InvalidPart(u32),
+    #[error("The list of parts was not in ascending order.")]
+    InvalidPartOrder,
+    #[error("Your proposed upload is smaller than the minimum allowed object size.")]
+    EntityTooSmall,
     #[error("bucket store I/O failed: {0}")]
     Io(String),
 }
@@ -325,21 +339,7 @@ impl LocalBuckets {
         options: PutOptions,
     ) -> Result<ObjectMeta, LocalError> {
         names::check_key(key)?;
-        let metadata: Vec<(String, String)> = options
-            .metadata
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v))
-            .collect();
-        names::check_metadata(&metadata)?;
-        if options
-            .content_type
-            .as_ref()
-            .is_some_and(|c| c.len() > names::MAX_CONTENT_TYPE_BYTES)
-        {
-            return Err(LocalError::InvalidArgument(
-                "Content-Type is too long.".into(),
-            ));
-        }
+        let options = checked_options(options)?;
         let bucket = bucket.to_string();
         let mut meta = ObjectMeta {
             key: key.to_string(),
@@ -347,7 +347,7 @@ impl LocalBuckets {
             etag: String::new(),
             last_modified: self.inner.clock.now(),
             content_type: options.content_type,
-            metadata,
+            metadata: options.metadata,
             headers: options.headers,
         };
         self.blocking(move |inner| {
@@ -460,6 +460,29 @@ impl LocalBuckets {
         })
         .await
     }
+}
+
+/// A write's options as stored: metadata names in lower case, sizes checked.
+fn checked_options(options: PutOptions) -> Result<PutOptions, LocalError> {
+    let metadata: Vec<(String, String)> = options
+        .metadata
+        .into_iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    names::check_metadata(&metadata)?;
+    if options
+        .content_type
+        .as_ref()
+        .is_some_and(|c| c.len() > names::MAX_CONTENT_TYPE_BYTES)
+    {
+        return Err(LocalError::InvalidArgument(
+            "Content-Type is too long.".into(),
+        ));
+    }
+    Ok(PutOptions {
+        metadata,
+        ..options
+    })
 }
 
 /// Parts of at most this size are read inline by [`LocalBuckets::get`].

@@ -9,7 +9,8 @@ use trailrunner_api::ApiError;
 use super::request::{header, Query};
 use super::xml::{self, Xml};
 use super::{
-    arn, empty_response, errors, listing, object_ops, set_header, xml_response, S3Api, S3Request,
+    arn, empty_response, errors, listing, multipart, object_ops, set_header, xml_response, S3Api,
+    S3Request,
 };
 
 /// S3's limit on a bucket policy document.
@@ -34,6 +35,10 @@ pub(super) async fn dispatch(
         Method::GET if query.has("policy") => {
             only(&["policy"])?;
             get_bucket_policy(api, req, bucket).await
+        }
+        Method::GET if query.has("uploads") => {
+            only(multipart::LIST_UPLOADS_PARAMS)?;
+            multipart::list_uploads(api, req, query, bucket).await
         }
         Method::GET if query.get("list-type") == Some("2") => {
             only(listing::V2_PARAMS)?;

@@ -37,6 +37,15 @@ pub fn no_such_key() -> ApiError {
     err("NoSuchKey", 404, "The specified key does not exist.")
 }
 
+pub fn no_such_upload() -> ApiError {
+    err(
+        "NoSuchUpload",
+        404,
+        "The specified multipart upload does not exist. The upload ID may be invalid, or the upload may have \
+         been aborted or completed.",
+    )
+}
+
 pub fn access_denied() -> ApiError {
     err("AccessDenied", 403, "Access Denied")
 }
@@ -145,6 +154,23 @@ pub fn from_local(e: LocalError, caller_account: &str) -> ApiError {
         LocalError::InvalidRange { .. } => {
             err("InvalidRange", 416, "The requested range is not satisfiable")
         }
+        LocalError::NoSuchUpload => no_such_upload(),
+        LocalError::InvalidPart(_) => err(
+            "InvalidPart",
+            400,
+            "One or more of the specified parts could not be found. The part might not have been uploaded, \
+             or the specified entity tag might not have matched the part's entity tag.",
+        ),
+        LocalError::InvalidPartOrder => err(
+            "InvalidPartOrder",
+            400,
+            "The list of parts was not in ascending order. Parts must be ordered by part number.",
+        ),
+        LocalError::EntityTooSmall => err(
+            "EntityTooSmall",
+            400,
+            "Your proposed upload is smaller than the minimum allowed object size.",
+        ),
         LocalError::Io(cause) => {
             let mut e = ApiError::internal_from("bucket store", &cause);
             e.code = "InternalError".into();

@@ -41,7 +41,7 @@ pub(super) fn decode_token(token: &str) -> Result<String, ApiError> {
 
 /// `encoding-type=url`: every byte but the unreserved ones and `/` as `%XX`, a space as `+` (how S3 encodes;
 /// botocore decodes with `unquote_plus`).
-fn url_encode(s: &str) -> String {
+pub(super) fn url_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for &b in s.as_bytes() {
         match b {

@@ -11,7 +11,9 @@
 //! and roles are also held to their identity-based policies through [`Authorize`], with action
 //! `s3:<Action>` on `arn:aws:s3:::<bucket>` or `arn:aws:s3:::<bucket>/<key>` (`s3:ListBucket` for listings and
 //! `HeadBucket`, `s3:GetObject` for `HeadObject`, `s3:DeleteObject` per key of `DeleteObjects`,
-//! `s3:ListAllMyBuckets` on `*` for `ListBuckets`).
+//! `s3:ListAllMyBuckets` on `*` for `ListBuckets`; multipart uploads: `s3:PutObject` to create, upload parts and
+//! complete, `s3:AbortMultipartUpload`, `s3:ListMultipartUploadParts`, and `s3:ListBucketMultipartUploads` on the
+//! bucket).
 //!
 //! S3 calls are not recorded as CloudTrail events: object calls are data events, which trails do not log by
 //! default, and the bucket calls would need S3's model to be recorded like the other services.
@@ -20,6 +22,7 @@ mod bucket_ops;
 mod checksums;
 mod errors;
 mod listing;
+mod multipart;
 mod object_ops;
 mod request;
 #[cfg(test)]

@@ -1,15 +1,16 @@
 //! Object operations: PutObject, GetObject (with `Range`, `If-Match`, `If-None-Match`, `If-Modified-Since`,
-//! `If-Unmodified-Since` and the `response-*` overrides), HeadObject, DeleteObject, DeleteObjects.
+//! `If-Unmodified-Since` and the `response-*` overrides), HeadObject, DeleteObject, DeleteObjects. Requests with
+//! `?uploads` or `?uploadId` go to [`super::multipart`].
 
 use bytes::Bytes;
 use http::{HeaderMap, Method, Response, StatusCode};
 use jiff::Timestamp;
 use trailrunner_api::ApiError;
 
-use super::checksums;
 use super::request::{self, header, Query};
 use super::xml::{self, Xml};
 use super::{arn, empty_response, errors, set_header, xml_response, S3Api, S3Request};
+use super::{checksums, multipart};
 use crate::local::{ObjectMeta, ObjectRead, PutOptions};
 
 /// Headers S3 keeps with an object and returns on reads (besides `Content-Type` and user metadata).
@@ -51,6 +52,9 @@ pub(super) async fn dispatch(
     bucket: &str,
     key: &str,
 ) -> Result<Response<Bytes>, ApiError> {
+    if query.has("uploads") || query.has("uploadId") {
+        return multipart::dispatch(api, req, query, bucket, key).await;
+    }
     let overrides: Vec<&str> = RESPONSE_OVERRIDES.iter().map(|(q, _)| *q).collect();
     let known: &[&str] = match *req.method {
         Method::GET | Method::HEAD => &overrides,
@@ -69,32 +73,33 @@ pub(super) async fn dispatch(
 }
 
 /// Verify the body's integrity headers off the async workers (a CRC over 64 MiB takes a while).
-async fn verify_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
+pub(super) async fn verify_body(headers: &HeaderMap, body: &Bytes) -> Result<(), ApiError> {
     let (headers, body) = (headers.clone(), body.clone());
     tokio::task::spawn_blocking(move || checksums::verify_body(&headers, &body))
         .await
         .map_err(|e| ApiError::internal_from("verifying a checksum", &e))?
 }
 
-async fn put_object(
-    api: &S3Api<'_>,
-    req: &S3Request<'_>,
-    bucket: &str,
-    key: &str,
-) -> Result<Response<Bytes>, ApiError> {
+/// Refuse what a write asks for that trailrunner does not do (PutObject, CreateMultipartUpload).
+pub(super) fn refuse_unsupported(headers: &HeaderMap) -> Result<(), ApiError> {
     for name in UNSUPPORTED_PUT_HEADERS {
-        if req.headers.contains_key(*name) {
+        if headers.contains_key(*name) {
             return Err(errors::not_implemented(name));
         }
     }
-    if header(req.headers, "x-amz-acl").is_some_and(|acl| acl != "private")
-        || header(req.headers, "x-amz-storage-class").is_some_and(|c| c != "STANDARD")
+    if header(headers, "x-amz-acl").is_some_and(|acl| acl != "private")
+        || header(headers, "x-amz-storage-class").is_some_and(|c| c != "STANDARD")
     {
         return Err(errors::not_implemented(
             "object ACLs and storage classes other than private and STANDARD",
         ));
     }
-    let content_encoding = header(req.headers, "content-encoding").unwrap_or("");
+    refuse_chunked(headers)
+}
+
+/// `Content-Encoding: aws-chunked` bodies are not decoded: refused.
+pub(super) fn refuse_chunked(headers: &HeaderMap) -> Result<(), ApiError> {
+    let content_encoding = header(headers, "content-encoding").unwrap_or("");
     if content_encoding
         .split(',')
         .any(|e| e.trim().eq_ignore_ascii_case("aws-chunked"))
@@ -103,17 +108,14 @@ async fn put_object(
             "Content-Encoding: aws-chunked (send the payload in one piece)",
         ));
     }
-    if req.body.len() > api.max_object_bytes {
-        return Err(errors::entity_too_large(api.max_object_bytes));
-    }
-    api.allow(req.caller, "s3:PutObject", &arn(bucket, Some(key)))
-        .await?;
-    api.owned_bucket(req.caller, bucket).await?;
-    verify_body(req.headers, &req.body).await?;
+    Ok(())
+}
 
+/// What a write's headers say about the object besides its contents: content type, user metadata, stored headers.
+pub(super) fn put_options(req_headers: &HeaderMap) -> Result<PutOptions, ApiError> {
     let mut metadata = Vec::new();
     let mut headers = Vec::new();
-    for (name, value) in req.headers {
+    for (name, value) in req_headers {
         let Ok(value) = std::str::from_utf8(value.as_bytes()) else {
             return Err(errors::invalid_argument(format!(
                 "The value of header {name} is not valid UTF-8"
@@ -125,13 +127,39 @@ async fn put_object(
             headers.push((name.as_str().to_string(), value.to_string()));
         }
     }
-    let options = PutOptions {
-        content_type: header(req.headers, "content-type")
+    Ok(PutOptions {
+        content_type: header(req_headers, "content-type")
             .filter(|c| !c.is_empty())
             .map(str::to_string),
         metadata,
         headers,
-    };
+    })
+}
+
+/// Echo the checksum headers that were verified, as S3 does.
+pub(super) fn echo_checksums(resp: &mut Response<Bytes>, headers: &HeaderMap) {
+    for algorithm in checksums::Algorithm::ALL {
+        if let Some(v) = header(headers, algorithm.header()) {
+            set_header(resp, algorithm.header(), v);
+        }
+    }
+}
+
+async fn put_object(
+    api: &S3Api<'_>,
+    req: &S3Request<'_>,
+    bucket: &str,
+    key: &str,
+) -> Result<Response<Bytes>, ApiError> {
+    refuse_unsupported(req.headers)?;
+    if req.body.len() > api.max_object_bytes {
+        return Err(errors::entity_too_large(api.max_object_bytes));
+    }
+    api.allow(req.caller, "s3:PutObject", &arn(bucket, Some(key)))
+        .await?;
+    api.owned_bucket(req.caller, bucket).await?;
+    verify_body(req.headers, &req.body).await?;
+    let options = put_options(req.headers)?;
     let meta = api
         .store
         .put(bucket, key, req.body.clone(), options)
@@ -139,12 +167,7 @@ async fn put_object(
         .map_err(|e| errors::from_local(e, &req.caller.account_id))?;
     let mut resp = empty_response(StatusCode::OK);
     set_header(&mut resp, "etag", &meta.etag);
-    // Echo the checksum that was verified, as S3 does.
-    for algorithm in checksums::Algorithm::ALL {
-        if let Some(v) = header(req.headers, algorithm.header()) {
-            set_header(&mut resp, algorithm.header(), v);
-        }
-    }
+    echo_checksums(&mut resp, req.headers);
     Ok(resp)
 }
 

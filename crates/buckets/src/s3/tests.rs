@@ -87,6 +87,8 @@ async fn another_account_is_refused_and_cannot_take_the_name() {
         (Method::PUT, "/shared-name/k", None),
         (Method::GET, "/shared-name/k", None),
         (Method::DELETE, "/shared-name/k", None),
+        (Method::POST, "/shared-name/k", Some("uploads")),
+        (Method::GET, "/shared-name", Some("uploads")),
         (Method::DELETE, "/shared-name", None),
     ] {
         assert_eq!(
@@ -106,16 +108,7 @@ async fn another_account_is_refused_and_cannot_take_the_name() {
         ("NotImplemented".into(), 501)
     );
     assert_eq!(
-        code(
-            call(
-                &api,
-                &owner,
-                Method::POST,
-                "/shared-name/k",
-                Some("uploads")
-            )
-            .await
-        ),
+        code(call(&api, &owner, Method::PUT, "/shared-name/k", Some("tagging")).await),
         ("NotImplemented".into(), 501)
     );
 }

@@ -161,6 +161,21 @@ pub fn delete_request(body: &[u8]) -> Result<(Vec<String>, bool), ApiError> {
     Ok((keys, quiet))
 }
 
+/// A `CompleteMultipartUpload` request: each part's number and ETag, in document order. Checksum elements are
+/// not compared (each part's checksum header was verified when it was uploaded).
+pub fn complete_request(body: &[u8]) -> Result<Vec<(u32, String)>, ApiError> {
+    let numbers = texts_at(body, &["CompleteMultipartUpload", "Part", "PartNumber"])?;
+    let etags = texts_at(body, &["CompleteMultipartUpload", "Part", "ETag"])?;
+    if numbers.is_empty() || numbers.len() != etags.len() || numbers.len() > 10_000 {
+        return Err(errors::malformed_xml());
+    }
+    numbers
+        .into_iter()
+        .zip(etags)
+        .map(|(n, etag)| Ok((n.trim().parse().map_err(|_| errors::malformed_xml())?, etag)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +194,13 @@ mod tests {
         assert_eq!(keys, ["a&b", "c d"]);
         assert!(quiet);
         assert!(delete_request(b"<Delete></Delete>").is_err());
+        let body = br#"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><ETag>&quot;aa&quot;</ETag><PartNumber>1</PartNumber></Part><Part><PartNumber>2</PartNumber><ETag>"bb"</ETag><ChecksumCRC32>x</ChecksumCRC32></Part></CompleteMultipartUpload>"#;
+        assert_eq!(
+            complete_request(body).unwrap(),
+            [(1, "\"aa\"".to_string()), (2, "\"bb\"".to_string())]
+        );
+        assert!(complete_request(b"<CompleteMultipartUpload></CompleteMultipartUpload>").is_err());
+        assert!(complete_request(b"<CompleteMultipartUpload><Part><PartNumber>x</PartNumber><ETag>a</ETag></Part></CompleteMultipartUpload>").is_err());
     }
 
     #[test]
