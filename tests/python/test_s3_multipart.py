@@ -212,3 +212,30 @@ def test_iam_actions_of_multipart(server, s3, bucket):
     assert len(as_user.list_parts(Bucket=bucket, Key="u/1", UploadId=upload_id)["Parts"]) == 1
     assert as_user.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["UploadId"] == upload_id
     as_user.abort_multipart_upload(Bucket=bucket, Key="u/1", UploadId=upload_id)
+
+
+def test_an_object_larger_than_one_read_is_read_in_ranges(tmp_path):
+    """A multipart upload can make an object larger than `--max-object-bytes`; a single GetObject of more than that
+    is refused (it would be held in memory whole), while ranged reads, which the AWS CLI uses, work."""
+    from conftest import running_server
+    with running_server("--max-object-bytes", str(6 * MIB)) as srv:
+        s3 = srv.client("s3")
+        b = bucket_name("big")
+        s3.create_bucket(Bucket=b)
+        parts = [os.urandom(5 * MIB), os.urandom(5 * MIB), os.urandom(MIB)]
+        upload_id = s3.create_multipart_upload(Bucket=b, Key="big")["UploadId"]
+        etags = [s3.upload_part(Bucket=b, Key="big", UploadId=upload_id, PartNumber=i + 1, Body=p)["ETag"]
+                 for i, p in enumerate(parts)]
+        s3.complete_multipart_upload(Bucket=b, Key="big", UploadId=upload_id, MultipartUpload={
+            "Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]})
+        code, status = error_of(s3.get_object, Bucket=b, Key="big")
+        assert (code, status) == ("NotImplemented", 501)
+        whole = b"".join(parts)
+        first = s3.get_object(Bucket=b, Key="big", Range=f"bytes=0-{6 * MIB - 1}")["Body"].read()
+        rest = s3.get_object(Bucket=b, Key="big", Range=f"bytes={6 * MIB}-")["Body"].read()
+        assert first + rest == whole
+        target = tmp_path / "big"
+        from boto3.s3.transfer import TransferConfig
+        # Ranges of 4 MiB, under this server's 6 MiB (the defaults are 8 MiB ranges and a 64 MiB limit).
+        s3.download_file(b, "big", str(target), Config=TransferConfig(multipart_chunksize=4 * MIB))
+        assert target.read_bytes() == whole

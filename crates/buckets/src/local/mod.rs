@@ -72,6 +72,8 @@ pub enum LocalError {
     InvalidPartOrder,
     #[error("Your proposed upload is smaller than the minimum allowed object size.")]
     EntityTooSmall,
+    #[error("reading more than {max} bytes in one request is not supported")]
+    ReadTooLarge { max: u64 },
     #[error("bucket store I/O failed: {0}")]
     Io(String),
 }
@@ -410,10 +412,27 @@ impl LocalBuckets {
         key: &str,
         range: Option<ByteRange>,
     ) -> Result<ObjectRead, LocalError> {
+        self.get_at_most(bucket, key, range, u64::MAX).await
+    }
+
+    /// [`LocalBuckets::get`], refusing (`ReadTooLarge`) to read more than `max` bytes: a read is held in memory
+    /// whole, and a multipart upload can make an object of any size.
+    pub async fn get_at_most(
+        &self,
+        bucket: &str,
+        key: &str,
+        range: Option<ByteRange>,
+        max: u64,
+    ) -> Result<ObjectRead, LocalError> {
         let inline = match self.inner.conn.try_lock() {
             Ok(conn) => Some(locate(&self.inner, &conn, bucket, key, range)?),
             Err(_) => None,
         };
+        if let Some(located) = &inline {
+            if located.len > max {
+                return Err(LocalError::ReadTooLarge { max });
+            }
+        }
         if let Some(located) = inline {
             if located.len <= INLINE_READ_BYTES {
                 return located.read();
@@ -425,6 +444,9 @@ impl LocalBuckets {
         let (bucket, key) = (bucket.to_string(), key.to_string());
         self.blocking(move |inner| {
             let located = locate(inner, &inner.conn(), &bucket, &key, range)?;
+            if located.len > max {
+                return Err(LocalError::ReadTooLarge { max });
+            }
             located.read()
         })
         .await

@@ -155,6 +155,14 @@ pub fn from_local(e: LocalError, caller_account: &str) -> ApiError {
             err("InvalidRange", 416, "The requested range is not satisfiable")
         }
         LocalError::NoSuchUpload => no_such_upload(),
+        LocalError::ReadTooLarge { max } => err(
+            "NotImplemented",
+            501,
+            format!(
+                "trailrunner's bucket store answers at most {max} bytes per GetObject (--max-object-bytes); \
+                 read larger objects with Range requests, as the AWS CLI and SDKs do"
+            ),
+        ),
         LocalError::InvalidPart(_) => err(
             "InvalidPart",
             400,

@@ -245,7 +245,7 @@ async fn get_object(
         }
     } else {
         api.store
-            .get(bucket, key, range)
+            .get_at_most(bucket, key, range, api.max_object_bytes as u64)
             .await
             .map_err(|e| errors::from_local(e, account))?
     };
