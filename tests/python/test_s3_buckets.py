@@ -15,32 +15,9 @@ import pytest
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
 
 from signing import send
-
-
-def bucket_name(prefix="b"):
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(ClientError) as e:
-        call(*args, **kwargs)
-    err = e.value.response["Error"]
-    return err["Code"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def s3(server):
-    return server.client("s3")
-
-
-@pytest.fixture
-def bucket(s3):
-    name = bucket_name()
-    s3.create_bucket(Bucket=name)
-    return name
+from s3_fixtures import bucket, bucket_name, error_of, s3  # noqa: F401 (fixtures)
 
 
 def test_cli_round_trip_mb_cp_ls_rm(server, tmp_path):

@@ -5,33 +5,9 @@ import json
 import os
 import uuid
 
-import pytest
-from botocore.exceptions import ClientError
+from s3_fixtures import bucket, bucket_name, error_of, s3  # noqa: F401 (fixtures)
 
 MIB = 1024 * 1024
-
-
-def bucket_name(prefix="mp"):
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def error_of(call, *args, **kwargs):
-    with pytest.raises(ClientError) as e:
-        call(*args, **kwargs)
-    err = e.value.response["Error"]
-    return err["Code"], e.value.response["ResponseMetadata"]["HTTPStatusCode"]
-
-
-@pytest.fixture
-def s3(server):
-    return server.client("s3")
-
-
-@pytest.fixture
-def bucket(s3):
-    name = bucket_name()
-    s3.create_bucket(Bucket=name)
-    return name
 
 
 def multipart_etag(parts):
@@ -167,7 +143,7 @@ def test_a_part_over_the_object_limit_is_too_large(tmp_path):
     from conftest import running_server
     with running_server("--max-object-bytes", str(MIB)) as srv:
         s3 = srv.client("s3")
-        b = bucket_name()
+        b = bucket_name("mp")
         s3.create_bucket(Bucket=b)
         upload_id = s3.create_multipart_upload(Bucket=b, Key="k")["UploadId"]
         code, status = error_of(s3.upload_part, Bucket=b, Key="k", UploadId=upload_id, PartNumber=1,
