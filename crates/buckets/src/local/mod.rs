@@ -12,8 +12,9 @@
 //! **Concurrency.** One connection behind a mutex (its file lock taken once: no other process opens the index).
 //! Index lookups and commits hold it briefly; object files are written without it. A read opens the object's file
 //! while holding it, and a version's file is only removed while holding it, so a reader always gets the file its
-//! row named (an open file stays readable after removal). Work runs on blocking threads, except a `GetObject` of
-//! at most 1 MiB while the index is free, which runs inline: cheaper than the thread hop.
+//! row named (an open file stays readable after removal). Writes run on blocking threads; reads that only look
+//! the index up (a bucket, an object's row and open file) run inline while the index is free, and a read of at
+//! most 1 MiB from the page cache too: cheaper than the thread hop.
 
 mod files;
 mod index;
@@ -247,6 +248,20 @@ impl LocalBuckets {
         &self.inner.root
     }
 
+    /// A short read of the index: inline when the index is free (a point lookup costs less than the hop to a
+    /// blocking thread), on a blocking thread when a write holds it (its commit may wait for the disk).
+    async fn lookup<T, F>(&self, f: F) -> Result<T, LocalError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner, &Connection) -> Result<T, LocalError> + Send + 'static,
+    {
+        let f = match self.inner.conn.try_lock() {
+            Ok(conn) => return f(&self.inner, &conn),
+            Err(_) => f,
+        };
+        self.blocking(move |inner| f(inner, &inner.conn())).await
+    }
+
     async fn blocking<T, F>(&self, f: F) -> Result<T, LocalError>
     where
         T: Send + 'static,
@@ -296,8 +311,7 @@ impl LocalBuckets {
             return Ok(None);
         }
         let name = name.to_string();
-        self.blocking(move |inner| index::bucket(&inner.conn(), &name))
-            .await
+        self.lookup(move |_, conn| index::bucket(conn, &name)).await
     }
 
     /// The buckets `owner` owns, by name.
@@ -389,12 +403,11 @@ impl LocalBuckets {
     /// An object's facts, or `NoSuchBucket` / `NoSuchKey`.
     pub async fn head(&self, bucket: &str, key: &str) -> Result<ObjectMeta, LocalError> {
         let (bucket, key) = (bucket.to_string(), key.to_string());
-        self.blocking(move |inner| {
-            let conn = inner.conn();
-            if index::bucket(&conn, &bucket)?.is_none() {
+        self.lookup(move |_, conn| {
+            if index::bucket(conn, &bucket)?.is_none() {
                 return Err(LocalError::NoSuchBucket(bucket));
             }
-            index::object(&conn, &bucket, &key)?
+            index::object(conn, &bucket, &key)?
                 .map(|(meta, _)| meta)
                 .ok_or(LocalError::NoSuchKey)
         })
@@ -403,9 +416,8 @@ impl LocalBuckets {
 
     /// Read an object, or the part of it `range` selects.
     ///
-    /// When the index is free and the part is small, this runs inline: a lookup and a read from the page cache cost
-    /// less than the hop to a blocking thread (which trail validation, fetching hundreds of small log files, pays
-    /// per file). When a write holds the index (its commit may wait for the disk), it goes to a blocking thread.
+    /// The lookup runs inline when the index is free, and so does reading a part of at most 1 MiB (trail
+    /// validation fetches hundreds of small log files); larger reads go to a blocking thread.
     pub async fn get(
         &self,
         bucket: &str,
@@ -424,32 +436,19 @@ impl LocalBuckets {
         range: Option<ByteRange>,
         max: u64,
     ) -> Result<ObjectRead, LocalError> {
-        let inline = match self.inner.conn.try_lock() {
-            Ok(conn) => Some(locate(&self.inner, &conn, bucket, key, range)?),
-            Err(_) => None,
-        };
-        if let Some(located) = &inline {
-            if located.len > max {
-                return Err(LocalError::ReadTooLarge { max });
-            }
-        }
-        if let Some(located) = inline {
-            if located.len <= INLINE_READ_BYTES {
-                return located.read();
-            }
-            return tokio::task::spawn_blocking(move || located.read())
-                .await
-                .map_err(|e| LocalError::Io(format!("bucket store task failed: {e}")))?;
-        }
         let (bucket, key) = (bucket.to_string(), key.to_string());
-        self.blocking(move |inner| {
-            let located = locate(inner, &inner.conn(), &bucket, &key, range)?;
-            if located.len > max {
-                return Err(LocalError::ReadTooLarge { max });
-            }
-            located.read()
-        })
-        .await
+        let located = self
+            .lookup(move |inner, conn| locate(inner, conn, &bucket, &key, range))
+            .await?;
+        if located.len > max {
+            return Err(LocalError::ReadTooLarge { max });
+        }
+        if located.len <= INLINE_READ_BYTES {
+            return located.read();
+        }
+        tokio::task::spawn_blocking(move || located.read())
+            .await
+            .map_err(|e| LocalError::Io(format!("bucket store task failed: {e}")))?
     }
 
     /// Delete an object; deleting a key that does not exist succeeds (S3 is idempotent here).
