@@ -135,9 +135,9 @@ async fn head_bucket(
     req: &S3Request<'_>,
     bucket: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:ListBucket", &arn(bucket, None))
+    let row = api
+        .permit(req.caller, "s3:ListBucket", bucket, None)
         .await?;
-    let row = api.owned_bucket(req.caller, bucket).await?;
     let mut resp = empty_response(StatusCode::OK);
     set_header(&mut resp, "x-amz-bucket-region", &row.region);
     set_header(&mut resp, "x-amz-access-point-alias", "false");
@@ -215,9 +215,8 @@ async fn delete_bucket(
     req: &S3Request<'_>,
     bucket: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:DeleteBucket", &arn(bucket, None))
+    api.permit(req.caller, "s3:DeleteBucket", bucket, None)
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     api.store
         .delete_bucket(bucket)
         .await
@@ -230,9 +229,9 @@ async fn get_bucket_location(
     req: &S3Request<'_>,
     bucket: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:GetBucketLocation", &arn(bucket, None))
+    let row = api
+        .permit(req.caller, "s3:GetBucketLocation", bucket, None)
         .await?;
-    let row = api.owned_bucket(req.caller, bucket).await?;
     // us-east-1 is the empty constraint.
     let constraint = if row.region == "us-east-1" {
         ""
@@ -253,9 +252,8 @@ async fn put_bucket_policy(
     req: &S3Request<'_>,
     bucket: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:PutBucketPolicy", &arn(bucket, None))
+    api.permit(req.caller, "s3:PutBucketPolicy", bucket, None)
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     if req.body.len() > MAX_POLICY_BYTES {
         return Err(errors::malformed_policy("Policies must be less than 20 KB"));
     }
@@ -286,9 +284,9 @@ async fn get_bucket_policy(
     req: &S3Request<'_>,
     bucket: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:GetBucketPolicy", &arn(bucket, None))
+    let row = api
+        .permit(req.caller, "s3:GetBucketPolicy", bucket, None)
         .await?;
-    let row = api.owned_bucket(req.caller, bucket).await?;
     let policy = row.policy.ok_or_else(errors::no_such_bucket_policy)?;
     let mut resp = Response::new(Bytes::from(policy));
     set_header(&mut resp, "content-type", "application/json");
@@ -300,9 +298,8 @@ async fn delete_bucket_policy(
     req: &S3Request<'_>,
     bucket: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:DeleteBucketPolicy", &arn(bucket, None))
+    api.permit(req.caller, "s3:DeleteBucketPolicy", bucket, None)
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     api.store
         .set_policy(bucket, None)
         .await

@@ -9,7 +9,7 @@ use trailrunner_api::ApiError;
 
 use super::request::{self, Query};
 use super::xml::{self, Xml};
-use super::{arn, errors, xml_response, S3Api, S3Request};
+use super::{errors, xml_response, S3Api, S3Request};
 use crate::local::{ListPage, ListQuery, ObjectMeta};
 
 pub(super) const V1_PARAMS: &[&str] =
@@ -127,9 +127,8 @@ async fn page(
     c: &Common,
     start: Option<String>,
 ) -> Result<ListPage, ApiError> {
-    api.allow(req.caller, "s3:ListBucket", &arn(bucket, None))
+    api.permit(req.caller, "s3:ListBucket", bucket, None)
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     let q = ListQuery {
         prefix: c.prefix.clone(),
         start: start.filter(|s| !s.is_empty()),

@@ -101,6 +101,19 @@ impl S3Api<'_> {
         self.authz.authorize(caller, action, resource).await
     }
 
+    /// The caller may do `action` on the bucket (`key: None`) or one of its objects: the identity-based policies
+    /// allow it and the caller's account owns the bucket. Returns the bucket.
+    async fn permit(
+        &self,
+        caller: &Caller,
+        action: &str,
+        bucket: &str,
+        key: Option<&str>,
+    ) -> Result<BucketRow, ApiError> {
+        self.allow(caller, action, &arn(bucket, key)).await?;
+        self.owned_bucket(caller, bucket).await
+    }
+
     /// The bucket, when it exists and the caller's account owns it: `NoSuchBucket`, else `AccessDenied`.
     async fn owned_bucket(&self, caller: &Caller, bucket: &str) -> Result<BucketRow, ApiError> {
         let row = self

@@ -14,7 +14,7 @@ use super::object_ops::{
 };
 use super::request::{self, header, Query};
 use super::xml::{self, Xml};
-use super::{arn, empty_response, errors, set_header, xml_response, S3Api, S3Request};
+use super::{empty_response, errors, set_header, xml_response, S3Api, S3Request};
 use crate::local::uploads::MAX_PART_NUMBER;
 use crate::local::{LocalError, UploadRow, UploadsQuery};
 
@@ -81,9 +81,8 @@ async fn create(
     key: &str,
 ) -> Result<Response<Bytes>, ApiError> {
     refuse_unsupported(req.headers)?;
-    api.allow(req.caller, "s3:PutObject", &arn(bucket, Some(key)))
+    api.permit(req.caller, "s3:PutObject", bucket, Some(key))
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     let options = put_options(req.headers)?;
     let upload = api
         .store
@@ -126,9 +125,8 @@ async fn upload_part(
     if req.body.len() > api.max_object_bytes {
         return Err(errors::entity_too_large(api.max_object_bytes));
     }
-    api.allow(req.caller, "s3:PutObject", &arn(bucket, Some(key)))
+    api.permit(req.caller, "s3:PutObject", bucket, Some(key))
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     verify_body(req.headers, &req.body).await?;
     let part = api
         .store
@@ -148,9 +146,8 @@ async fn complete(
     key: &str,
     upload_id: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:PutObject", &arn(bucket, Some(key)))
+    api.permit(req.caller, "s3:PutObject", bucket, Some(key))
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     let parts = xml::complete_request(&req.body)?;
     let meta = api
         .store
@@ -179,13 +176,8 @@ async fn abort(
     key: &str,
     upload_id: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(
-        req.caller,
-        "s3:AbortMultipartUpload",
-        &arn(bucket, Some(key)),
-    )
-    .await?;
-    api.owned_bucket(req.caller, bucket).await?;
+    api.permit(req.caller, "s3:AbortMultipartUpload", bucket, Some(key))
+        .await?;
     api.store
         .abort_upload(bucket, key, upload_id)
         .await
@@ -224,13 +216,9 @@ async fn list_parts(
         })?,
     };
     let encode = request::url_encoding(query)?;
-    api.allow(
-        req.caller,
-        "s3:ListMultipartUploadParts",
-        &arn(bucket, Some(key)),
-    )
-    .await?;
-    let row = api.owned_bucket(req.caller, bucket).await?;
+    let row = api
+        .permit(req.caller, "s3:ListMultipartUploadParts", bucket, Some(key))
+        .await?;
     let page = api
         .store
         .list_parts(bucket, key, upload_id, marker, max)
@@ -277,13 +265,9 @@ pub(super) async fn list_uploads(
     let max = bounded(query, "max-uploads")?;
     let encode = request::url_encoding(query)?;
     let enc = |s: &str| if encode { url_encode(s) } else { s.to_string() };
-    api.allow(
-        req.caller,
-        "s3:ListBucketMultipartUploads",
-        &arn(bucket, None),
-    )
-    .await?;
-    let row = api.owned_bucket(req.caller, bucket).await?;
+    let row = api
+        .permit(req.caller, "s3:ListBucketMultipartUploads", bucket, None)
+        .await?;
     let q = UploadsQuery {
         prefix: query.get("prefix").unwrap_or("").to_string(),
         key_marker: query

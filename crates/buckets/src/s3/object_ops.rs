@@ -155,9 +155,8 @@ async fn put_object(
     if req.body.len() > api.max_object_bytes {
         return Err(errors::entity_too_large(api.max_object_bytes));
     }
-    api.allow(req.caller, "s3:PutObject", &arn(bucket, Some(key)))
+    api.permit(req.caller, "s3:PutObject", bucket, Some(key))
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     verify_body(req.headers, &req.body).await?;
     let options = put_options(req.headers)?;
     let meta = api
@@ -223,9 +222,8 @@ async fn get_object(
     key: &str,
     head: bool,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:GetObject", &arn(bucket, Some(key)))
+    api.permit(req.caller, "s3:GetObject", bucket, Some(key))
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     let account = &req.caller.account_id;
     let range = request::range(req.headers);
     let read = if head {
@@ -299,9 +297,8 @@ async fn delete_object(
     bucket: &str,
     key: &str,
 ) -> Result<Response<Bytes>, ApiError> {
-    api.allow(req.caller, "s3:DeleteObject", &arn(bucket, Some(key)))
+    api.permit(req.caller, "s3:DeleteObject", bucket, Some(key))
         .await?;
-    api.owned_bucket(req.caller, bucket).await?;
     api.store
         .delete(bucket, key)
         .await
