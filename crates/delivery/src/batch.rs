@@ -142,28 +142,21 @@ fn is_global_service(event_source: &str) -> bool {
     )
 }
 
-/// A log file ready to put.
+/// A log file ready to put: its gzip bytes and its digest entry.
 #[derive(Debug, Clone)]
 pub struct BuiltFile {
-    pub region: String,
-    pub key: String,
     pub gzip: Vec<u8>,
     pub entry: LogFileEntry,
 }
 
 /// The log file of one region's records at `bucket`/`key`.
-pub fn build_file(bucket: &str, region: &str, key: &str, records: RegionRecords) -> BuiltFile {
+pub fn build_file(bucket: &str, key: &str, records: RegionRecords) -> BuiltFile {
     let oldest = timestamp(records.oldest_ms);
     let newest = timestamp(records.newest_ms);
     let json = records.finish();
     let entry = LogFileEntry::new(bucket, key, &json, oldest, newest);
     let gzip = gzip_level(&json, LOG_GZIP_LEVEL);
-    BuiltFile {
-        region: region.to_owned(),
-        key: key.to_owned(),
-        gzip,
-        entry,
-    }
+    BuiltFile { gzip, entry }
 }
 
 pub fn timestamp(ms: i64) -> jiff::Timestamp {

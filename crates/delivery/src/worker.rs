@@ -278,33 +278,31 @@ impl Delivery {
                 .await?
             }
         };
-        let mut built = Vec::with_capacity(plan.files.len());
+        let mut written = Vec::with_capacity(plan.files.len());
         for file in &plan.files {
             let Some(records) = selected.regions.remove(&file.region) else {
                 continue;
             };
-            let bucket = plan.bucket.clone();
-            let (region, key) = (file.region.clone(), file.key.clone());
-            let made = tokio::task::spawn_blocking(move || {
-                batch::build_file(&bucket, &region, &key, records)
-            })
-            .await
-            .map_err(|e| trailrunner_store::StoreError::Other(format!("log file task: {e}")))?;
+            let (bucket, key) = (plan.bucket.clone(), file.key.clone());
+            let made =
+                tokio::task::spawn_blocking(move || batch::build_file(&bucket, &key, records))
+                    .await
+                    .map_err(|e| {
+                        trailrunner_store::StoreError::Other(format!("log file task: {e}"))
+                    })?;
             self.buckets
-                .put_object(&plan.bucket, &made.key, Bytes::from(made.gzip.clone()), &[])
+                .put_object(&plan.bucket, &file.key, Bytes::from(made.gzip), &[])
                 .await?;
-            built.push(made);
+            written.push((file.region.clone(), made.entry));
         }
-        let validating =
-            trail.log_file_validation_enabled && trail.generation == plan.trail.generation;
-        for file in built {
-            if validating {
+        if trail.log_file_validation_enabled && trail.generation == plan.trail.generation {
+            for (region, entry) in written {
                 p.state
                     .chains
-                    .entry(file.region.clone())
+                    .entry(region)
                     .or_insert_with(|| Chain::starting(plan.delivered_ms))
                     .files
-                    .push(file.entry);
+                    .push(entry);
             }
         }
         p.state.cursor = plan.upto;
