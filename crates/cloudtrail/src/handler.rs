@@ -32,22 +32,15 @@ pub const IMPLEMENTED: &[&str] = &[
     "ListPublicKeys",
 ];
 
-/// What needs a bucket store (`CreateTrail`, `UpdateTrail` check the trail's bucket).
-const NEED_BUCKETS: &[&str] = &["CreateTrail", "UpdateTrail"];
-/// What needs the digest keys.
-const NEED_KEYS: &[&str] = &["ListPublicKeys"];
-
 pub struct CloudTrailHandler {
     pub(crate) store: SharedStore,
     pub(crate) tokens: Arc<PageTokens>,
     /// Randomness for trail generations.
     pub(crate) entropy: Arc<dyn Entropy>,
-    /// Where trails deliver; `None` until a bucket store is mounted, and then `CreateTrail` and `UpdateTrail`
-    /// answer `NotImplementedException` rather than accept a bucket nobody checked.
-    pub(crate) buckets: Option<SharedBuckets>,
-    /// The digest-signing keys; `None` until delivery provides them, and then `ListPublicKeys` answers
-    /// `NotImplementedException`.
-    pub(crate) keys: Option<Arc<dyn PublicKeySource>>,
+    /// Where trails deliver: `CreateTrail` and `UpdateTrail` check the trail's bucket there.
+    pub(crate) buckets: SharedBuckets,
+    /// The digest-signing keys `ListPublicKeys` publishes.
+    pub(crate) keys: Arc<dyn PublicKeySource>,
 }
 
 impl CloudTrailHandler {
@@ -55,8 +48,8 @@ impl CloudTrailHandler {
         store: SharedStore,
         tokens: Arc<PageTokens>,
         entropy: Arc<dyn Entropy>,
-        buckets: Option<SharedBuckets>,
-        keys: Option<Arc<dyn PublicKeySource>>,
+        buckets: SharedBuckets,
+        keys: Arc<dyn PublicKeySource>,
     ) -> Self {
         CloudTrailHandler {
             store,
@@ -76,8 +69,6 @@ impl ServiceHandler for CloudTrailHandler {
 
     fn implements(&self, operation: &str) -> bool {
         IMPLEMENTED.contains(&operation)
-            && (self.buckets.is_some() || !NEED_BUCKETS.contains(&operation))
-            && (self.keys.is_some() || !NEED_KEYS.contains(&operation))
     }
 
     async fn call(

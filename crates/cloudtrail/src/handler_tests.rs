@@ -83,8 +83,8 @@ fn fixture() -> Fixture {
         store.clone(),
         Arc::new(PageTokens::new(&SystemEntropy)),
         Arc::new(SystemEntropy),
-        Some(buckets.clone()),
-        Some(Arc::new(FixedKeys::rotated_at(1_000_000))),
+        buckets.clone(),
+        Arc::new(FixedKeys::rotated_at(1_000_000)),
     );
     Fixture {
         _dir: dir,

@@ -66,10 +66,7 @@ pub(crate) async fn list_public_keys(
     ctx: &CallContext,
     input: &Value,
 ) -> Result<Outcome, ApiError> {
-    let source = h
-        .keys
-        .as_ref()
-        .ok_or_else(|| ApiError::not_implemented("ListPublicKeys"))?;
+    let source = &h.keys;
     if input.get("NextToken").is_some() {
         return Err(error(
             "InvalidTokenException",

@@ -37,11 +37,8 @@ async fn check_delivery(
     ctx: &CallContext,
     row: &TrailRow,
 ) -> Result<(), ApiError> {
-    let buckets = h
+    let info = h
         .buckets
-        .as_ref()
-        .ok_or_else(|| ApiError::internal_from("checking a trail bucket", &"no bucket store"))?;
-    let info = buckets
         .bucket(&row.s3_bucket_name)
         .await
         .map_err(|e| ApiError::internal_from("reading a bucket", &e))?;

@@ -139,8 +139,8 @@ pub async fn start(
             store.clone(),
             tokens.clone(),
             entropy.clone(),
-            Some(trail_buckets.clone()),
-            Some(digest_keys.clone() as Arc<dyn PublicKeySource>),
+            trail_buckets.clone(),
+            digest_keys.clone() as Arc<dyn PublicKeySource>,
         )),
     );
     registry.mount(
