@@ -268,3 +268,54 @@ async fn reads_after_an_acknowledged_write_see_it_despite_the_cache() {
         r.await.unwrap();
     }
 }
+
+/// Jobs without preconditions run without a savepoint of their own; when one of them fails anyway, the group is
+/// run again with a savepoint per job, so only the failing job fails and every other job of its group commits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_job_without_preconditions_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(open(&dir));
+    let sabotage = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
+    sabotage
+        .execute_batch(
+            "CREATE TRIGGER refuse_bad BEFORE INSERT ON resources WHEN NEW.doc = 'bad' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        )
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..300 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut cs = ChangeSet::new();
+            let doc = if i % 10 == 3 { "bad" } else { "{}" };
+            cs.put(key(&format!("j{i:04}")), None, doc.into(), Expect::Any);
+            let outcome = store.commit(cs).await;
+            (i, outcome.map(|r| r.batch_size))
+        }));
+    }
+    let mut grouped_with_others = 0;
+    for t in tasks {
+        let (i, outcome) = t.await.unwrap();
+        let stored = store.get(&key(&format!("j{i:04}"))).await.unwrap();
+        if i % 10 == 3 {
+            assert!(
+                matches!(outcome, Err(CommitError::Store(_))),
+                "job {i}: {outcome:?}"
+            );
+            assert!(stored.is_none(), "job {i} must leave nothing");
+        } else {
+            let size = outcome.unwrap_or_else(|e| panic!("job {i} failed: {e:?}"));
+            grouped_with_others += usize::from(size > 1);
+            assert!(stored.is_some(), "job {i} was answered but is missing");
+        }
+    }
+    assert_eq!(
+        store
+            .count("123456789012", "us-east-1", "service")
+            .await
+            .unwrap(),
+        270
+    );
+    // Not a condition of correctness, but the point of the test: groups did form.
+    assert!(grouped_with_others > 0);
+}

@@ -189,6 +189,10 @@ impl Store for SqliteStore {
     }
 
     async fn commit(&self, changes: ChangeSet) -> Result<CommitReceipt, CommitError> {
+        // Nothing to make durable: no transaction, no trip through the writer.
+        if changes.is_empty() {
+            return Ok(CommitReceipt::default());
+        }
         self.writer.commit(changes).await
     }
 

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use super::apply::{apply, expire_events, ApplyError};
 use super::cache::ReadCache;
-use crate::{ChangeSet, CommitError, CommitReceipt, StoreError};
+use crate::{Change, ChangeSet, CommitError, CommitReceipt, Expect, StoreError};
 
 const MAX_BATCH: usize = 512;
 
@@ -122,37 +122,84 @@ fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 }
 
 fn commit_batch(conn: &mut Connection, batch: &[Job]) -> Vec<Result<Done, CommitError>> {
+    // Most jobs cannot fail on their own (a call's record, a write without a precondition): they run without a
+    // savepoint of their own, which spares SQLite from copying every page they touch into its sub-journal. If
+    // one of them fails after all, the group is rolled back and run again with a savepoint around every job.
+    match try_batch(conn, batch, false) {
+        Some(outcomes) => outcomes,
+        None => try_batch(conn, batch, true)
+            .expect("with a savepoint per job, a job's failure is its own"),
+    }
+}
+
+/// Whether a job can fail while the rest of its group commits (a precondition that may not hold).
+fn may_conflict(job: &Job) -> bool {
+    match &job.work {
+        Work::Commit(changes) => changes.changes.iter().any(|c| match c {
+            Change::Put { expect, .. } | Change::Delete { expect, .. } => *expect != Expect::Any,
+        }),
+        Work::ExpireEvents { .. } => false,
+    }
+}
+
+/// Run one group in one transaction. `None`: a job without a savepoint failed, the transaction was rolled back,
+/// and the group must be run again with `isolate_all`.
+fn try_batch(
+    conn: &mut Connection,
+    batch: &[Job],
+    isolate_all: bool,
+) -> Option<Vec<Result<Done, CommitError>>> {
     if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
         let text = format!("cannot begin a transaction: {e}");
-        return batch
-            .iter()
-            .map(|_| Err(CommitError::Store(StoreError::Other(text.clone()))))
-            .collect();
+        return Some(
+            batch
+                .iter()
+                .map(|_| Err(CommitError::Store(StoreError::Other(text.clone()))))
+                .collect(),
+        );
     }
     let mut outcomes = Vec::with_capacity(batch.len());
     for job in batch {
-        // Each job in its own savepoint: a failed precondition undoes that job only.
-        let outcome = match control(conn, "SAVEPOINT job") {
-            Err(e) => Err(CommitError::Store(e.into())),
-            Ok(()) => match run_job(conn, &job.work) {
-                Ok(done) => control(conn, "RELEASE job")
-                    .map(|()| done)
-                    .map_err(|e| CommitError::Store(e.into())),
-                Err(err) => {
-                    let undone = control(conn, "ROLLBACK TO job")
-                        .and_then(|()| control(conn, "RELEASE job"));
-                    match (err, undone) {
-                        (_, Err(e)) => Err(CommitError::Store(e.into())),
-                        (ApplyError::Conflict { kind, id }, Ok(())) => {
-                            Err(CommitError::Conflict { kind, id })
-                        }
-                        (ApplyError::Sqlite(e), Ok(())) => Err(CommitError::Store(e.into())),
-                    }
+        if !isolate_all && !may_conflict(job) {
+            match run_job(conn, &job.work) {
+                Ok(done) => outcomes.push(Ok(done)),
+                Err(_) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    return None;
                 }
-            },
-        };
-        outcomes.push(outcome);
+            }
+            continue;
+        }
+        outcomes.push(run_isolated(conn, job));
     }
+    Some(finish(conn, outcomes))
+}
+
+/// One job in its own savepoint: a failed precondition undoes that job only.
+fn run_isolated(conn: &Connection, job: &Job) -> Result<Done, CommitError> {
+    control(conn, "SAVEPOINT job").map_err(|e| CommitError::Store(e.into()))?;
+    match run_job(conn, &job.work) {
+        Ok(done) => control(conn, "RELEASE job")
+            .map(|()| done)
+            .map_err(|e| CommitError::Store(e.into())),
+        Err(err) => {
+            let undone =
+                control(conn, "ROLLBACK TO job").and_then(|()| control(conn, "RELEASE job"));
+            match (err, undone) {
+                (_, Err(e)) => Err(CommitError::Store(e.into())),
+                (ApplyError::Conflict { kind, id }, Ok(())) => {
+                    Err(CommitError::Conflict { kind, id })
+                }
+                (ApplyError::Sqlite(e), Ok(())) => Err(CommitError::Store(e.into())),
+            }
+        }
+    }
+}
+
+fn finish(
+    conn: &mut Connection,
+    outcomes: Vec<Result<Done, CommitError>>,
+) -> Vec<Result<Done, CommitError>> {
     match control(conn, "COMMIT") {
         Ok(()) => outcomes,
         Err(e) => {
