@@ -1,6 +1,8 @@
 //! Audit events in the SQLite backend: atomic with resource changes, found by attribute and time, expired.
 
-use trailrunner_store::sqlite::Durability;
+use std::time::Duration;
+
+use trailrunner_store::sqlite::{Durability, EventIndexing};
 use trailrunner_store::{
     ChangeSet, CommitError, EventAttr, EventQuery, Expect, NewEvent, ResourceKey, SqliteStore,
     Store,
@@ -39,9 +41,40 @@ fn times(events: &[trailrunner_store::StoredEvent]) -> Vec<i64> {
     events.iter().map(|e| e.time_ms).collect()
 }
 
+/// The attribute index is built behind the commit path: lookups must give the same answers whether the events
+/// are all still waiting for it, partly indexed, or all indexed.
+const POLICIES: [(&str, EventIndexing); 3] = [
+    (
+        "none indexed",
+        EventIndexing {
+            batch: usize::MAX,
+            idle: Duration::from_secs(3600),
+        },
+    ),
+    (
+        "8 of 10 indexed",
+        EventIndexing {
+            batch: 4,
+            idle: Duration::from_secs(3600),
+        },
+    ),
+    (
+        "all indexed",
+        EventIndexing {
+            batch: 1,
+            idle: Duration::from_secs(3600),
+        },
+    ),
+];
+
 async fn seeded() -> (tempfile::TempDir, SqliteStore) {
+    seeded_with(EventIndexing::default()).await
+}
+
+async fn seeded_with(indexing: EventIndexing) -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(&dir.path().join("s.db"), Durability::Full).unwrap();
+    let store =
+        SqliteStore::open_with(&dir.path().join("s.db"), Durability::Full, indexing).unwrap();
     let mut cs = ChangeSet::new();
     for t in 1..=10 {
         let name = if t % 2 == 0 {
@@ -55,9 +88,43 @@ async fn seeded() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
+async fn wait_for_index(dir: &tempfile::TempDir, upto: i64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while indexed_upto(dir) != upto {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the index reached {} instead of {upto}",
+            indexed_upto(dir)
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// How far the attribute index reaches, read straight from the database file.
+fn indexed_upto(dir: &tempfile::TempDir) -> i64 {
+    let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+    conn.query_row("SELECT indexed_upto FROM event_index_state", [], |r| {
+        r.get(0)
+    })
+    .unwrap()
+}
+
 #[tokio::test]
 async fn lookups_are_newest_first_by_attribute_and_time() {
-    let (_dir, store) = seeded().await;
+    for (label, indexing) in POLICIES {
+        let (dir, store) = seeded_with(indexing).await;
+        let expected_upto = match label {
+            "none indexed" => 0,
+            "8 of 10 indexed" => 8,
+            _ => 10,
+        };
+        // Replies go out before the writer turns to the index: wait for it to settle.
+        wait_for_index(&dir, expected_upto).await;
+        lookups_by_attribute_and_time(&store).await;
+    }
+}
+
+async fn lookups_by_attribute_and_time(store: &SqliteStore) {
     let all = store.lookup_events(&query(None, None, 100)).await.unwrap();
     assert_eq!(
         times(&all),
@@ -102,7 +169,17 @@ async fn lookups_are_newest_first_by_attribute_and_time() {
 
 #[tokio::test]
 async fn cursor_pages_do_not_overlap_or_skip() {
-    let (_dir, store) = seeded().await;
+    for (label, indexing) in POLICIES {
+        let (_dir, store) = seeded_with(indexing).await;
+        assert_eq!(
+            pages_of_three(&store).await,
+            (1..=10).rev().map(|t| t * 1000).collect::<Vec<_>>(),
+            "{label}"
+        );
+    }
+}
+
+async fn pages_of_three(store: &SqliteStore) -> Vec<i64> {
     let mut seen = Vec::new();
     let mut before = None;
     loop {
@@ -117,7 +194,7 @@ async fn cursor_pages_do_not_overlap_or_skip() {
         let last = page.last().unwrap();
         before = Some((last.time_ms, last.seq));
     }
-    assert_eq!(seen, (1..=10).rev().map(|t| t * 1000).collect::<Vec<_>>());
+    seen
 }
 
 #[tokio::test]
@@ -157,7 +234,13 @@ async fn events_commit_with_their_change_set_or_not_at_all() {
 
 #[tokio::test]
 async fn expiry_removes_old_events_and_their_index_rows() {
-    let (_dir, store) = seeded().await;
+    for (_, indexing) in POLICIES {
+        let (_dir, store) = seeded_with(indexing).await;
+        expire_and_check(&store).await;
+    }
+}
+
+async fn expire_and_check(store: &SqliteStore) {
     assert_eq!(
         store.expire_events(5500, 2).await.unwrap(),
         2,
@@ -172,4 +255,31 @@ async fn expiry_removes_old_events_and_their_index_rows() {
         .await
         .unwrap();
     assert!(root.is_empty(), "index rows of expired events are gone");
+}
+
+/// After a crash the index may lag far behind the events (its batches are not synced): a new start finds every
+/// event at once and builds the index again in the background.
+#[tokio::test]
+async fn a_lost_index_is_rebuilt_and_lookups_never_miss_an_event() {
+    let (dir, store) = seeded_with(POLICIES[2].1).await;
+    drop(store);
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("s.db")).unwrap();
+        conn.execute_batch(
+            "DELETE FROM event_attrs; UPDATE event_index_state SET indexed_upto = 0;",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open_with(
+        &dir.path().join("s.db"),
+        Durability::Full,
+        EventIndexing {
+            batch: 1024,
+            idle: Duration::from_millis(20),
+        },
+    )
+    .unwrap();
+    lookups_by_attribute_and_time(&store).await;
+    wait_for_index(&dir, 10).await;
+    lookups_by_attribute_and_time(&store).await;
 }

@@ -2,6 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::indexer::unpack;
 use crate::{attr_hash, Change, ChangeSet, Expect, NewEvent, ResourceKey};
 
 pub(super) enum ApplyError {
@@ -33,13 +34,15 @@ pub(super) fn apply(sp: &Connection, changes: &ChangeSet) -> Result<(), ApplyErr
     Ok(())
 }
 
+/// The event row only: its attribute-index rows are written later, in batches, by `indexer.rs`.
 fn append_event(sp: &Connection, event: &NewEvent) -> Result<(), rusqlite::Error> {
-    let hashes: Vec<i64> = event
+    let packed: Vec<u8> = event
         .attrs
         .iter()
-        .map(|(attr, value)| attr_hash(&event.account, &event.region, *attr, value))
+        .flat_map(|(attr, value)| {
+            attr_hash(&event.account, &event.region, *attr, value).to_le_bytes()
+        })
         .collect();
-    let packed: Vec<u8> = hashes.iter().flat_map(|h| h.to_le_bytes()).collect();
     let mut insert = sp.prepare_cached(
         "INSERT INTO events (account, region, t, attrs, record) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -50,12 +53,6 @@ fn append_event(sp: &Connection, event: &NewEvent) -> Result<(), rusqlite::Error
         packed,
         event.record
     ])?;
-    let seq = sp.last_insert_rowid();
-    let mut index =
-        sp.prepare_cached("INSERT OR IGNORE INTO event_attrs (h, t, seq) VALUES (?1, ?2, ?3)")?;
-    for h in hashes {
-        index.execute(params![h, event.time_ms, seq])?;
-    }
     Ok(())
 }
 
@@ -87,10 +84,8 @@ pub(super) fn expire_events(
         sp.prepare_cached("DELETE FROM event_attrs WHERE h = ?1 AND t = ?2 AND seq = ?3")?;
     let mut del_event = sp.prepare_cached("DELETE FROM events WHERE seq = ?1")?;
     for (seq, t, attrs) in &due {
-        for chunk in attrs.chunks_exact(8) {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(chunk);
-            del_attr.execute(params![i64::from_le_bytes(bytes), t, seq])?;
+        for h in unpack(attrs) {
+            del_attr.execute(params![h, t, seq])?;
         }
         del_event.execute(params![seq])?;
     }

@@ -9,6 +9,8 @@
 mod apply;
 mod cache;
 mod feed;
+mod indexer;
+mod lookup;
 mod reader;
 mod schema;
 mod writer;
@@ -19,10 +21,11 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension};
 
 use crate::{
-    attr_hash, ChangeSet, CommitError, CommitReceipt, EventQuery, FeedEvent, ListQuery, Resource,
-    ResourceKey, Store, StoreError, StoredEvent,
+    ChangeSet, CommitError, CommitReceipt, EventQuery, FeedEvent, ListQuery, Resource, ResourceKey,
+    Store, StoreError, StoredEvent,
 };
 use cache::{CacheKey, Cached, ReadCache};
+pub use indexer::EventIndexing;
 use reader::ReaderPool;
 use std::sync::Arc;
 use writer::Writer;
@@ -46,11 +49,20 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Open (creating and migrating if needed) the database at `path`.
     pub fn open(path: &Path, durability: Durability) -> Result<SqliteStore, StoreError> {
+        Self::open_with(path, durability, EventIndexing::default())
+    }
+
+    /// [`SqliteStore::open`] with a chosen schedule for building Event history's attribute index.
+    pub fn open_with(
+        path: &Path,
+        durability: Durability,
+        indexing: EventIndexing,
+    ) -> Result<SqliteStore, StoreError> {
         let mut conn = schema::open_connection(path, durability, false)?;
         schema::migrate(&mut conn)?;
         restrict_permissions(path);
         let cache = Arc::new(ReadCache::new());
-        let writer = Writer::start(conn, cache.clone())?;
+        let writer = Writer::start(conn, cache.clone(), indexing, durability)?;
         let readers = Arc::new(ReaderPool::new(path.to_path_buf(), durability));
         Ok(SqliteStore {
             path: path.to_path_buf(),
@@ -200,9 +212,11 @@ impl Store for SqliteStore {
         // A lookup may scan many index entries: run it on the blocking pool, not on a request worker.
         let readers = self.readers.clone();
         let query = query.clone();
-        tokio::task::spawn_blocking(move || readers.with(|conn| lookup_events(conn, &query)))
-            .await
-            .map_err(|e| StoreError::Other(format!("event lookup task failed: {e}")))?
+        tokio::task::spawn_blocking(move || {
+            readers.with(|conn| lookup::lookup_events(conn, &query))
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("event lookup task failed: {e}")))?
     }
 
     async fn expire_events(&self, cutoff_ms: i64, limit: usize) -> Result<u64, StoreError> {
@@ -231,50 +245,6 @@ impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
-}
-
-const EVENTS_BY_TIME_SQL: &str = "SELECT seq, t, record FROM events \
-     WHERE account = ?1 AND region = ?2 AND t BETWEEN ?3 AND ?4 AND (t, seq) < (?5, ?6) \
-     ORDER BY t DESC, seq DESC LIMIT ?7";
-const EVENTS_BY_ATTR_SQL: &str =
-    "SELECT e.seq, e.t, e.record FROM event_attrs a JOIN events e ON e.seq = a.seq \
-     WHERE a.h = ?1 AND a.t BETWEEN ?2 AND ?3 AND (a.t, a.seq) < (?4, ?5) \
-     AND e.account = ?6 AND e.region = ?7 \
-     ORDER BY a.t DESC, a.seq DESC LIMIT ?8";
-
-fn lookup_events(
-    conn: &rusqlite::Connection,
-    q: &EventQuery,
-) -> Result<Vec<StoredEvent>, StoreError> {
-    let (before_t, before_seq) = q.before.unwrap_or((i64::MAX, i64::MAX));
-    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-    let to_event = |r: &rusqlite::Row<'_>| {
-        Ok(StoredEvent {
-            seq: r.get(0)?,
-            time_ms: r.get(1)?,
-            record: r.get(2)?,
-        })
-    };
-    let events = match &q.attr {
-        None => {
-            let mut stmt = conn.prepare_cached(EVENTS_BY_TIME_SQL)?;
-            let rows = stmt.query_map(
-                params![q.account, q.region, q.start_ms, q.end_ms, before_t, before_seq, limit],
-                to_event,
-            )?;
-            rows.collect::<Result<Vec<_>, _>>()?
-        }
-        Some((attr, value)) => {
-            let h = attr_hash(&q.account, &q.region, *attr, value);
-            let mut stmt = conn.prepare_cached(EVENTS_BY_ATTR_SQL)?;
-            let rows = stmt.query_map(
-                params![h, q.start_ms, q.end_ms, before_t, before_seq, q.account, q.region, limit],
-                to_event,
-            )?;
-            rows.collect::<Result<Vec<_>, _>>()?
-        }
-    };
-    Ok(events)
 }
 
 #[cfg(test)]

@@ -53,6 +53,16 @@ fn migrations() -> Migrations<'static> {
                 PRIMARY KEY (h, t, seq)
             ) WITHOUT ROWID;",
         ),
+        // The attribute index is built behind the commit path, in batches (`indexer.rs`): every event with
+        // `seq <= indexed_upto` has its `event_attrs` rows; lookups scan the newer events directly. Everything
+        // stored before this migration was indexed as it was committed.
+        M::up(
+            "CREATE TABLE event_index_state (
+                id           INTEGER PRIMARY KEY CHECK (id = 1),
+                indexed_upto INTEGER NOT NULL
+            );
+            INSERT INTO event_index_state (id, indexed_upto) SELECT 1, COALESCE(MAX(seq), 0) FROM events;",
+        ),
     ])
 }
 

@@ -1,10 +1,13 @@
 //! The single writer thread and its group commit.
 //!
 //! Callers hand a change set to the thread and wait for its answer. The thread takes every job that is already
-//! waiting (up to `MAX_BATCH`), applies each inside its own savepoint of one `BEGIN IMMEDIATE` transaction, and
-//! commits once: one disk sync for the whole group. A job whose precondition fails is rolled back to its
-//! savepoint and answered `Conflict`; the others still commit. If the final `COMMIT` fails, every job of the group
-//! is answered with that error, so no caller is ever told "done" for data that is not on disk.
+//! waiting (up to `MAX_BATCH`), applies them in one `BEGIN IMMEDIATE` transaction, and commits once: one disk sync
+//! for the whole group. A job with a precondition runs in its own savepoint; if the precondition fails it is
+//! rolled back to it and answered `Conflict`, and the others still commit. If the final `COMMIT` fails, every job
+//! of the group is answered with that error, so no caller is ever told "done" for data that is not on disk.
+//!
+//! Between groups the same thread builds Event history's attribute index (`indexer.rs`): when enough events
+//! wait, or when no job has come for a moment.
 
 use std::sync::mpsc;
 use std::thread;
@@ -16,6 +19,8 @@ use std::sync::Arc;
 
 use super::apply::{apply, expire_events, ApplyError};
 use super::cache::ReadCache;
+use super::indexer::{EventIndexing, Indexer};
+use super::Durability;
 use crate::{Change, ChangeSet, CommitError, CommitReceipt, Expect, StoreError};
 
 const MAX_BATCH: usize = 512;
@@ -40,11 +45,17 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection, cache: Arc<ReadCache>) -> Result<Writer, StoreError> {
+    pub(super) fn start(
+        conn: Connection,
+        cache: Arc<ReadCache>,
+        indexing: EventIndexing,
+        durability: Durability,
+    ) -> Result<Writer, StoreError> {
+        let index = Indexer::open(&conn, indexing, durability)?;
         let (jobs, rx) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || run(conn, rx, &cache))
+            .spawn(move || run(conn, rx, &cache, index))
             .map_err(|e| StoreError::Other(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer { jobs })
     }
@@ -84,9 +95,23 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, cache: &ReadCache) {
-    // Ends when every sender is gone (the store was dropped) and the queue is drained.
-    while let Ok(first) = rx.recv() {
+fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, cache: &ReadCache, mut index: Indexer) {
+    loop {
+        // With events waiting for the index, a quiet moment is the time to build it.
+        let first = match index.idle_deadline() {
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => break,
+            },
+            Some(idle) => match rx.recv_timeout(idle) {
+                Ok(job) => job,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    index.run(&mut conn);
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            },
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -102,6 +127,17 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, cache: &ReadCache) {
         if changed_resources {
             cache.invalidate();
         }
+        index.committed(
+            batch
+                .iter()
+                .zip(&outcomes)
+                .filter(|(_, o)| o.is_ok())
+                .map(|(job, _)| match &job.work {
+                    Work::Commit(cs) => cs.events.len(),
+                    Work::ExpireEvents { .. } => 0,
+                })
+                .sum(),
+        );
         let size = batch.len();
         for (job, outcome) in batch.into_iter().zip(outcomes) {
             let answer = outcome.map(|done| match done {
@@ -111,7 +147,11 @@ fn run(mut conn: Connection, rx: mpsc::Receiver<Job>, cache: &ReadCache) {
             // The caller may have gone away (client disconnected); the data is committed all the same.
             let _ = job.reply.send(answer);
         }
+        // Under steady load the writer is never idle: keep the unindexed tail short all the same.
+        while index.due() && index.run(&mut conn) {}
     }
+    // Shutting down: leave the index complete for the next start.
+    while index.idle_deadline().is_some() && index.run(&mut conn) {}
 }
 
 /// Run one statement through the statement cache: transaction control is executed for every job, and parsing
