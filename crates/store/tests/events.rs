@@ -67,10 +67,6 @@ const POLICIES: [(&str, EventIndexing); 3] = [
     ),
 ];
 
-async fn seeded() -> (tempfile::TempDir, SqliteStore) {
-    seeded_with(EventIndexing::default()).await
-}
-
 async fn seeded_with(indexing: EventIndexing) -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
     let store =
