@@ -8,7 +8,8 @@
 //! server in full.
 //!
 //! `--trivial` measures the generator's own ceiling against a built-in server that answers every request with
-//! `{}` at once; `--emit-wrk FILE` writes a wrk script replaying one signed request, to cross-check the figures
+//! `{}` at once; `--yardstick` measures the reference of issue 4's goal, a built-in minimal server that verifies
+//! each signature and group-commits one row per request to SQLite with full sync before answering; `--emit-wrk FILE` writes a wrk script replaying one signed request, to cross-check the figures
 //! with an independent client (the request stays valid for the server's 15-minute skew window).
 
 mod client;
@@ -16,6 +17,7 @@ mod pairs;
 mod report;
 mod signer;
 mod trivial;
+mod yardstick;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -54,6 +56,10 @@ pub(crate) struct BenchArgs {
     /// Benchmark the generator itself against a built-in trivial server (its ceiling on this machine).
     #[arg(long)]
     pub(crate) trivial: bool,
+    /// Benchmark a built-in minimal server that verifies each request's signature and group-commits one row per
+    /// request to SQLite (WAL, synchronous=FULL) before answering: what recording is measured against.
+    #[arg(long, conflicts_with = "trivial")]
+    pub(crate) yardstick: bool,
     /// Write a wrk Lua script replaying one signed request of this operation, then exit.
     #[arg(long)]
     pub(crate) emit_wrk: Option<PathBuf>,
@@ -80,6 +86,7 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
         .worker_threads(threads)
         .enable_all()
         .build()?;
+    let mut _yardstick = None;
     let (endpoint, credentials, _trivial) = if args.trivial {
         let server = trivial::start()?;
         (
@@ -87,6 +94,12 @@ pub(crate) fn run(args: BenchArgs) -> anyhow::Result<()> {
             signer::Credentials::placeholder(),
             Some(server),
         )
+    } else if args.yardstick {
+        let credentials = signer::Credentials::placeholder();
+        let server = yardstick::start(&credentials)?;
+        let endpoint = server.endpoint();
+        _yardstick = Some(server);
+        (endpoint, credentials, None)
     } else {
         let creds = datadir::read_credentials(&args.data_dir)
             .context("reading the server's root credentials")?;

@@ -11,6 +11,8 @@ pub(crate) fn render(args: &BenchArgs, endpoint: &str, threads: usize, o: &Outco
     let ms = |us: u64| us as f64 / 1000.0;
     let target = if args.trivial {
         "built-in trivial server (generator ceiling)"
+    } else if args.yardstick {
+        "built-in yardstick (SigV4 check + one row group-committed to SQLite, synchronous=FULL)"
     } else {
         endpoint
     };
