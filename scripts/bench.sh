@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark figures of BENCHMARKS.md, reproducibly: release builds (with and without the recorder), a server
 # on 127.0.0.1 with a fresh data dir, `trailrunner bench` at concurrency 1 and 64, the generator's own ceiling,
-# wrk replaying one signed request, and LookupEvents latency over a large Event history.
+# the yardstick of the recording goal, wrk replaying one signed request, and LookupEvents latency over a large
+# Event history.
 #
 #   scripts/bench.sh              # everything except the large-history part and App Runner
 #   scripts/bench.sh apprunner    # DescribeService and CreateService/DeleteService pairs (needs .venv's AWS CLI,
@@ -44,6 +45,8 @@ all)
   build
   echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r); $(date -u +%Y-%m-%d)"
   run "generator ceiling (built-in trivial server), c=64" --trivial --concurrency 64
+  run "yardstick (built-in: SigV4 check + one row group-committed to SQLite, synchronous=FULL), c=64" \
+    --yardstick --concurrency 64
   for variant in trailrunner-noop trailrunner; do
     dir=$(mktemp -d)/data
     start "$OUT/$variant" "$dir"
