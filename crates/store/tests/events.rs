@@ -49,6 +49,7 @@ const POLICIES: [(&str, EventIndexing); 3] = [
         EventIndexing {
             batch: usize::MAX,
             idle: Duration::from_secs(3600),
+            retry: Duration::from_secs(3600),
         },
     ),
     (
@@ -56,6 +57,7 @@ const POLICIES: [(&str, EventIndexing); 3] = [
         EventIndexing {
             batch: 4,
             idle: Duration::from_secs(3600),
+            retry: Duration::from_secs(3600),
         },
     ),
     (
@@ -63,6 +65,7 @@ const POLICIES: [(&str, EventIndexing); 3] = [
         EventIndexing {
             batch: 1,
             idle: Duration::from_secs(3600),
+            retry: Duration::from_secs(3600),
         },
     ),
 ];
@@ -272,10 +275,54 @@ async fn a_lost_index_is_rebuilt_and_lookups_never_miss_an_event() {
         EventIndexing {
             batch: 1024,
             idle: Duration::from_millis(20),
+            retry: Duration::from_millis(100),
         },
     )
     .unwrap();
     lookups_by_attribute_and_time(&store).await;
+    wait_for_index(&dir, 10).await;
+    lookups_by_attribute_and_time(&store).await;
+}
+
+/// A batch that fails (here: a trigger refusing index rows) leaves its events to the tail scan, is retried after
+/// the policy's pause, and succeeds once the cause is gone.
+#[tokio::test]
+async fn a_failing_index_batch_is_retried_and_lookups_still_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let store = SqliteStore::open_with(
+        &path,
+        Durability::Full,
+        EventIndexing {
+            batch: 1024,
+            idle: Duration::from_millis(10),
+            retry: Duration::from_millis(200),
+        },
+    )
+    .unwrap();
+    let sabotage = rusqlite::Connection::open(&path).unwrap();
+    sabotage
+        .execute_batch(
+            "CREATE TRIGGER refuse_index BEFORE INSERT ON event_attrs \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+        )
+        .unwrap();
+    let mut cs = ChangeSet::new();
+    for t in 1..=10 {
+        let name = if t % 2 == 0 {
+            "CreateService"
+        } else {
+            "ListServices"
+        };
+        cs.append_event(event(t * 1000, name, if t <= 5 { "root" } else { "alice" }));
+    }
+    store.commit(cs).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(indexed_upto(&dir), 0, "the sabotaged batch must not count");
+    lookups_by_attribute_and_time(&store).await;
+    sabotage
+        .execute_batch("DROP TRIGGER refuse_index;")
+        .unwrap();
     wait_for_index(&dir, 10).await;
     lookups_by_attribute_and_time(&store).await;
 }

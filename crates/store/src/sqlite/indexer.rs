@@ -7,7 +7,7 @@
 //! far the index reaches; lookups scan the events after it directly (`lookup.rs`), so an event is found from the
 //! moment its call is answered.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection};
 
@@ -22,6 +22,8 @@ pub struct EventIndexing {
     pub batch: usize,
     /// Index whatever waits once the writer has had nothing to commit for this long.
     pub idle: Duration,
+    /// After a failed batch, wait this long before the next attempt (a failing disk is not retried in a tight loop).
+    pub retry: Duration,
 }
 
 impl Default for EventIndexing {
@@ -29,6 +31,7 @@ impl Default for EventIndexing {
         EventIndexing {
             batch: 1024,
             idle: Duration::from_millis(50),
+            retry: Duration::from_secs(5),
         }
     }
 }
@@ -39,6 +42,8 @@ pub(super) struct Indexer {
     durability: Durability,
     /// An estimate (counted from committed change sets); the batch itself reads the exact tail.
     waiting: usize,
+    /// After a failed batch, no new attempt before this.
+    retry_at: Option<Instant>,
 }
 
 impl Indexer {
@@ -57,12 +62,16 @@ impl Indexer {
             },
             durability,
             waiting: usize::try_from(waiting).unwrap_or(0),
+            retry_at: None,
         })
     }
 
     /// How long the writer may wait for work before it should index instead (`None`: nothing to index).
     pub(super) fn idle_deadline(&self) -> Option<Duration> {
-        (self.waiting > 0).then_some(self.policy.idle)
+        let backoff = self.retry_at.map_or(Duration::ZERO, |at| {
+            at.saturating_duration_since(Instant::now())
+        });
+        (self.waiting > 0).then_some(self.policy.idle.max(backoff))
     }
 
     pub(super) fn committed(&mut self, events: usize) {
@@ -71,7 +80,7 @@ impl Indexer {
 
     /// Whether enough events wait that the writer should index them now, busy or not.
     pub(super) fn due(&self) -> bool {
-        self.waiting >= self.policy.batch
+        self.waiting >= self.policy.batch && self.retry_at.is_none_or(|at| Instant::now() >= at)
     }
 
     /// Index up to one batch of waiting events in a transaction of its own. A failure is logged and leaves the
@@ -84,10 +93,12 @@ impl Indexer {
                 } else {
                     0
                 };
+                self.retry_at = None;
                 true
             }
             Err(e) => {
-                tracing::error!(error = %e, "building the event attribute index failed; will retry");
+                tracing::error!(error = %e, retry = ?self.policy.retry, "building the event attribute index failed");
+                self.retry_at = Some(Instant::now() + self.policy.retry);
                 false
             }
         }
