@@ -70,10 +70,9 @@ const POLICIES: [(&str, EventIndexing); 3] = [
     ),
 ];
 
-async fn seeded_with(indexing: EventIndexing) -> (tempfile::TempDir, SqliteStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let store =
-        SqliteStore::open_with(&dir.path().join("s.db"), Durability::Full, indexing).unwrap();
+/// Ten events a second apart: even seconds `CreateService`, odd `ListServices`; the first five by root, the rest
+/// by alice.
+fn ten_events() -> ChangeSet {
     let mut cs = ChangeSet::new();
     for t in 1..=10 {
         let name = if t % 2 == 0 {
@@ -83,7 +82,14 @@ async fn seeded_with(indexing: EventIndexing) -> (tempfile::TempDir, SqliteStore
         };
         cs.append_event(event(t * 1000, name, if t <= 5 { "root" } else { "alice" }));
     }
-    store.commit(cs).await.unwrap();
+    cs
+}
+
+async fn seeded_with(indexing: EventIndexing) -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        SqliteStore::open_with(&dir.path().join("s.db"), Durability::Full, indexing).unwrap();
+    store.commit(ten_events()).await.unwrap();
     (dir, store)
 }
 
@@ -307,16 +313,7 @@ async fn a_failing_index_batch_is_retried_and_lookups_still_answer() {
              BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
         )
         .unwrap();
-    let mut cs = ChangeSet::new();
-    for t in 1..=10 {
-        let name = if t % 2 == 0 {
-            "CreateService"
-        } else {
-            "ListServices"
-        };
-        cs.append_event(event(t * 1000, name, if t <= 5 { "root" } else { "alice" }));
-    }
-    store.commit(cs).await.unwrap();
+    store.commit(ten_events()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert_eq!(indexed_upto(&dir), 0, "the sabotaged batch must not count");
     lookups_by_attribute_and_time(&store).await;
