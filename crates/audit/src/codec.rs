@@ -147,11 +147,14 @@ impl Decoder {
                 let Some(d) = self.zstd.as_mut() else {
                     return Err(bad("no decompressor"));
                 };
-                let json = d.decompress(body, size)?;
-                if json.len() != size {
-                    return Err(bad("truncated record"));
+                // Straight into the caller's buffer: lookups and delivery decode many records in a row.
+                let start = out.len();
+                out.resize(start + size, 0);
+                let written = d.decompress_to_buffer(body, &mut out[start..]);
+                if written.as_ref().ok() != Some(&size) {
+                    out.truncate(start);
+                    return Err(written.err().unwrap_or_else(|| bad("truncated record")));
                 }
-                out.extend_from_slice(&json);
                 Ok(())
             }
             other => Err(bad(&format!("unknown record format {other}"))),
