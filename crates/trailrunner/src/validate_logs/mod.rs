@@ -12,6 +12,7 @@ mod log_hash;
 mod source;
 mod trail;
 
+use std::future::Future;
 use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -73,9 +74,10 @@ pub(crate) struct ValidateLogsArgs {
     /// The public keys as a file: what `aws cloudtrail list-public-keys` prints (instead of calling ListPublicKeys).
     #[arg(long, value_name = "FILE")]
     public_keys: Option<PathBuf>,
-    /// Digests and log files fetched at once.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    concurrency: u16,
+    /// Digests and log files fetched at once (default: 8 per core, 8 to 64). Raise it for a distant endpoint,
+    /// where each request mostly waits.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    concurrency: Option<u16>,
     /// `strict` also checks that each digest is the one its successor's previousDigestSignature and
     /// previousDigestHashValue name (the AWS CLI follows the link by key only); `aws-cli` checks exactly what it does.
     #[arg(long, value_enum, default_value_t = Chain::Strict)]
@@ -161,10 +163,13 @@ async fn run(args: ValidateLogsArgs) -> anyhow::Result<u8> {
             }))
         }
     };
-    let keys = match (&args.public_keys, &api) {
-        (Some(file), _) => trail::read_public_keys(file, start, end)?,
-        (None, Some(api)) => trail::list_public_keys(api, start, end).await?,
-        (None, None) => unreachable!("needs_api covers a missing --public-keys"),
+    // Fetched while the digests are listed and fetched: neither needs the other until the plan.
+    let keys = async {
+        match (&args.public_keys, &api) {
+            (Some(file), _) => trail::read_public_keys(file, start, end),
+            (None, Some(api)) => trail::list_public_keys(api, start, end).await,
+            (None, None) => unreachable!("needs_api covers a missing --public-keys"),
+        }
     };
     let chain = match args.chain_check {
         Chain::Strict => ChainCheck::Strict,
@@ -180,9 +185,9 @@ async fn run(args: ValidateLogsArgs) -> anyhow::Result<u8> {
     let report = validate(
         &Arc::new(source),
         &request,
-        &keys,
+        keys,
         chain,
-        usize::from(args.concurrency),
+        args.concurrency.map_or_else(default_concurrency, usize::from),
         &progress,
     )
     .await;
@@ -201,6 +206,15 @@ async fn run(args: ValidateLogsArgs) -> anyhow::Result<u8> {
     write!(out, "{rest}")?;
     out.flush()?;
     Ok(u8::try_from(transcript.exit_code).unwrap_or(1))
+}
+
+/// Fetches in flight when `--concurrency` is not given. On loopback or a LAN the fetches cost CPU rather than
+/// waiting (gunzip and SHA-256 here, the S3 server's work there, often on the same machine), and more of them than
+/// the cores can serve only add connections, buffers and task switches: on a 2-core machine, 16 validate a day of
+/// logs from a local trailrunner ~25 % faster than 64 (BENCHMARKS.md).
+fn default_concurrency() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (8 * cores).clamp(8, 64)
 }
 
 /// On stderr, only when it is a terminal.
@@ -224,7 +238,7 @@ fn progress_bar() -> ProgressBar {
 async fn validate(
     source: &Arc<Source>,
     request: &ValidateRequest<'_>,
-    keys: &PublicKeys,
+    keys: impl Future<Output = anyhow::Result<PublicKeys>>,
     chain: ChainCheck,
     concurrency: usize,
     progress: &ProgressBar,
@@ -234,26 +248,30 @@ async fn validate(
     let matcher = location.digest_key_matcher(region);
     let last = format_key_time(request.end + SignedDuration::from_hours(1));
     progress.set_message("listing");
-    // The CLI stops at the first matching key past end + 1 h; keys that do not match are skipped, not a stop.
-    let listed = source
-        .list(
-            &location.bucket,
-            &location.digest_prefix(region),
-            &location.digest_list_marker(region, request.start),
-            |key| {
-                !matcher.is_match(key)
-                    || extract_digest_key_date(key).unwrap_or("") <= last.as_str()
-            },
-        )
-        .await?;
-    let wanted: Vec<(String, String)> = listed
-        .into_iter()
-        .filter(|k| matcher.is_match(k))
-        .map(|k| (location.bucket.clone(), k))
-        .collect();
-    progress.set_message("digests");
     let mut tried: HashSet<(String, String)> = HashSet::new();
-    let mut digests = fetch_digests(source, wanted, &mut tried, concurrency, progress).await?;
+    let listed_digests = async {
+        // The CLI stops at the first matching key past end + 1 h; keys that do not match are skipped, not a stop.
+        let listed = source
+            .list(
+                &location.bucket,
+                &location.digest_prefix(region),
+                &location.digest_list_marker(region, request.start),
+                |key| {
+                    !matcher.is_match(key)
+                        || extract_digest_key_date(key).unwrap_or("") <= last.as_str()
+                },
+            )
+            .await?;
+        let wanted: Vec<(String, String)> = listed
+            .into_iter()
+            .filter(|k| matcher.is_match(k))
+            .map(|k| (location.bucket.clone(), k))
+            .collect();
+        progress.set_message("digests");
+        fetch_digests(source, wanted, &mut tried, concurrency, progress).await
+    };
+    let (keys, mut digests) = tokio::try_join!(keys, listed_digests)?;
+    let keys = &keys;
     let options = ValidateOptions { chain };
     // A link can lead outside the listing (another bucket, an older key): fetch what the walk missed and re-plan.
     let plan = loop {
