@@ -403,15 +403,8 @@ impl LocalBuckets {
     /// An object's facts, or `NoSuchBucket` / `NoSuchKey`.
     pub async fn head(&self, bucket: &str, key: &str) -> Result<ObjectMeta, LocalError> {
         let (bucket, key) = (bucket.to_string(), key.to_string());
-        self.lookup(move |_, conn| {
-            if index::bucket(conn, &bucket)?.is_none() {
-                return Err(LocalError::NoSuchBucket(bucket));
-            }
-            index::object(conn, &bucket, &key)?
-                .map(|(meta, _)| meta)
-                .ok_or(LocalError::NoSuchKey)
-        })
-        .await
+        self.lookup(move |_, conn| found_object(conn, &bucket, &key).map(|(meta, _)| meta))
+            .await
     }
 
     /// Read an object, or the part of it `range` selects.
@@ -532,6 +525,23 @@ impl Located {
 
 /// Look an object up and open its file, with the index connection held: a version's file is only removed with it
 /// held, so the file opened is the one the row names (an open file stays readable after removal).
+/// An object's index row, or why there is none: `NoSuchBucket` or `NoSuchKey`. The bucket is looked up only when
+/// the object is not found: an object's row exists only in an existing bucket (and a bucket with objects cannot be
+/// deleted), so a read that finds it costs one query.
+fn found_object(
+    conn: &Connection,
+    bucket: &str,
+    key: &str,
+) -> Result<(ObjectMeta, String), LocalError> {
+    if let Some(found) = index::object(conn, bucket, key)? {
+        return Ok(found);
+    }
+    if index::bucket(conn, bucket)?.is_none() {
+        return Err(LocalError::NoSuchBucket(bucket.to_string()));
+    }
+    Err(LocalError::NoSuchKey)
+}
+
 fn locate(
     inner: &Inner,
     conn: &Connection,
@@ -539,10 +549,7 @@ fn locate(
     key: &str,
     range: Option<ByteRange>,
 ) -> Result<Located, LocalError> {
-    if index::bucket(conn, bucket)?.is_none() {
-        return Err(LocalError::NoSuchBucket(bucket.to_string()));
-    }
-    let (meta, id) = index::object(conn, bucket, key)?.ok_or(LocalError::NoSuchKey)?;
+    let (meta, id) = found_object(conn, bucket, key)?;
     let file = std::fs::File::open(inner.bucket_dir(bucket).join(id))
         .map_err(io_err("opening an object"))?;
     let resolved = range.map(|r| r.resolve(meta.size)).transpose()?;
