@@ -7,15 +7,14 @@ import gzip
 import json
 import os
 import subprocess
-from pathlib import Path
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from conftest import BIN, REPO
+from conftest import BIN
+from trails import example, upload_folder
 
-EXAMPLES = Path(os.environ.get("TRAILRUNNER_EXAMPLES", REPO / "target" / "debug" / "examples"))
 CREDS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
@@ -36,12 +35,6 @@ def s3(endpoint):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-
-
-def example(name):
-    path = EXAMPLES / name
-    assert path.exists(), f"{path} missing: cargo build -p trailrunner -p trailrunner-buckets --examples"
-    return str(path)
 
 
 def external(endpoint, *args):
@@ -76,17 +69,6 @@ def test_external_buckets_write_with_metadata_and_check_existence(moto, tmp_path
     out = external(moto, "put", "no-such-bucket", "k", str(body))
     assert out.returncode == 1
     assert "does not exist" in out.stderr
-
-
-def upload_folder(client, bucket, folder):
-    """Put every object of a `--local-dir` folder, its `.metadata.json` sidecar as user metadata."""
-    for path in sorted(folder.rglob("*")):
-        if path.is_dir() or path.name.endswith(".metadata.json"):
-            continue
-        key = path.relative_to(folder).as_posix()
-        sidecar = path.with_name(path.name + ".metadata.json")
-        metadata = json.loads(sidecar.read_text()) if sidecar.exists() else {}
-        client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), Metadata=metadata)
 
 
 def test_validate_logs_against_an_s3_endpoint(moto, tmp_path):

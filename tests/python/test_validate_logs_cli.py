@@ -5,14 +5,16 @@ reports each and exits 1."""
 
 import gzip
 import json
+import os
 import re
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import subprocess
 
 from conftest import BIN, running_server
-from trails import cloudtrail_bucket_policy, digest_keys, read_gzip_json, wait_for
+from trails import cloudtrail_bucket_policy, digest_keys, example, read_gzip_json, upload_folder, wait_for
 
 FAST = ("--lifecycle-delay", "100ms", "--delivery-interval", "1", "--digest-interval", "2")
 BUCKET = "validated-trail-bucket"
@@ -153,3 +155,51 @@ def test_digests_stay_valid_across_a_key_rotation():
         ok = validate(srv, env, arn, start)
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert "INVALID" not in ok.stdout + ok.stderr
+
+
+def test_trailrunner_validate_logs_reads_objects_as_its_signer_may(server, tmp_path):
+    """Objects are fetched with the caller's own signature, and S3's refusal surfaces: a user who may list the
+    bucket but not read its objects gets `AccessDenied` and exit status 255 (validation could not run); once
+    allowed to read, the same command validates the day."""
+    bucket = f"signed-reads-{uuid.uuid4().hex[:8]}"
+    folder, keys = tmp_path / "bucket", tmp_path / "public-keys.json"
+    made = subprocess.run(
+        [example("trail_fixture"), str(folder), str(keys), "--hours", "2", "--logs-per-hour", "2",
+         "--records-per-log", "5", "--bucket", bucket],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    facts = dict(line.split("=", 1) for line in made.splitlines())
+    server.client("s3").create_bucket(Bucket=bucket)
+    upload_folder(server.client("s3"), bucket, folder)
+    iam = server.client("iam")
+    user = f"validator-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+
+    def allow(*actions):
+        iam.put_user_policy(UserName=user, PolicyName="read", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": list(actions),
+                           "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]}],
+        }))
+
+    def validate():
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TRAILRUNNER_"))}
+        env |= {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+        return subprocess.run(
+            [BIN, "validate-logs", "--trail-arn", facts["TRAIL_ARN"], "--start-time", facts["START"],
+             "--end-time", facts["END"], "--s3-bucket", bucket, "--public-keys", str(keys),
+             "--endpoint", server.endpoint, "--data-dir", str(tmp_path / "no-server")],
+            env=env, capture_output=True, text=True, timeout=120,
+        )
+
+    allow("s3:ListBucket")
+    out = validate()
+    assert out.returncode == 255, out.stdout + out.stderr
+    assert "AccessDenied" in out.stderr and "HTTP 403" in out.stderr, out.stderr
+    assert f"s3://{bucket}/AWSLogs/111122223333/CloudTrail-Digest/" in out.stderr
+
+    allow("s3:ListBucket", "s3:GetObject")
+    out = validate()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "\n2/2 digest files valid\n4/4 log files valid\n" in out.stdout

@@ -1,8 +1,32 @@
-"""Helpers for trail tests: a bucket CloudTrail may deliver to, and reading what a trail delivered."""
+"""Helpers for trail tests: a bucket CloudTrail may deliver to, reading what a trail delivered, and a signed day
+of trail files made by the `trail_fixture` example."""
 
 import gzip
 import json
+import os
 import time
+from pathlib import Path
+
+from conftest import REPO
+
+EXAMPLES = Path(os.environ.get("TRAILRUNNER_EXAMPLES", REPO / "target" / "debug" / "examples"))
+
+
+def example(name):
+    path = EXAMPLES / name
+    assert path.exists(), f"{path} missing: cargo build -p trailrunner -p trailrunner-buckets --examples"
+    return str(path)
+
+
+def upload_folder(client, bucket, folder):
+    """Put every object of a `--local-dir` folder, its `.metadata.json` sidecar as user metadata."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir() or path.name.endswith(".metadata.json"):
+            continue
+        key = path.relative_to(folder).as_posix()
+        sidecar = path.with_name(path.name + ".metadata.json")
+        metadata = json.loads(sidecar.read_text()) if sidecar.exists() else {}
+        client.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), Metadata=metadata)
 
 
 def cloudtrail_bucket_policy(bucket, account_id, prefix=None):

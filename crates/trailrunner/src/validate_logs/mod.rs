@@ -9,11 +9,12 @@
 //! this module fetches and hashes the log files the plan lists, and the report prints as the CLI prints.
 
 mod log_hash;
+mod plain_s3;
 mod source;
 mod trail;
 
-use std::future::Future;
 use std::collections::HashSet;
+use std::future::Future;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -187,7 +188,8 @@ async fn run(args: ValidateLogsArgs) -> anyhow::Result<u8> {
         &request,
         keys,
         chain,
-        args.concurrency.map_or_else(default_concurrency, usize::from),
+        args.concurrency
+            .map_or_else(default_concurrency, usize::from),
         &progress,
     )
     .await;

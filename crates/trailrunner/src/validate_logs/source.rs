@@ -17,12 +17,14 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Context};
 use futures_util::StreamExt;
+use http_body_util::BodyExt;
 use object_store::aws::AmazonS3;
 use object_store::path::Path;
 use object_store::{Attribute, ObjectStore, ObjectStoreExt};
 use trailrunner_buckets::ExternalEndpoint;
 
 use super::log_hash::{Corrupt, GzipMemberHasher};
+use super::plain_s3::{self, PlainS3};
 
 /// The suffix of a metadata sidecar file in a local folder.
 pub(crate) const METADATA_SUFFIX: &str = ".metadata.json";
@@ -74,15 +76,21 @@ impl Source {
     }
 }
 
-/// An S3 endpoint, path-style; one `object_store` client per bucket.
+/// An S3 endpoint, path-style: listed through `object_store` (one client per bucket); objects read through
+/// [`PlainS3`] when the endpoint is plain HTTP, else through `object_store` too.
 pub(crate) struct S3Source {
     endpoint: ExternalEndpoint,
+    plain: Option<Box<PlainS3>>,
     stores: Mutex<HashMap<String, Arc<AmazonS3>>>,
 }
+
+/// The largest digest file read (a digest of an hour lists that hour's log files: kilobytes, rarely megabytes).
+const MAX_DIGEST_BYTES: usize = 64 << 20;
 
 impl S3Source {
     pub(crate) fn new(endpoint: ExternalEndpoint) -> Self {
         S3Source {
+            plain: PlainS3::for_endpoint(&endpoint).map(Box::new),
             endpoint,
             stores: Mutex::new(HashMap::new()),
         }
@@ -139,6 +147,18 @@ impl S3Source {
     }
 
     async fn get(&self, bucket: &str, key: &str) -> anyhow::Result<Option<Fetched>> {
+        if let Some(plain) = &self.plain {
+            let Some(object) = plain.get(bucket, key).await? else {
+                return Ok(None);
+            };
+            let body = plain_s3::read_all(object.body, MAX_DIGEST_BYTES)
+                .await
+                .with_context(|| format!("reading s3://{bucket}/{key}"))?;
+            return Ok(Some(Fetched {
+                body,
+                metadata: object.metadata,
+            }));
+        }
         let Some(result) = self.open(bucket, key).await? else {
             return Ok(None);
         };
@@ -165,6 +185,20 @@ impl S3Source {
         bucket: &str,
         key: &str,
     ) -> anyhow::Result<Option<Result<String, Corrupt>>> {
+        if let Some(plain) = &self.plain {
+            let Some(object) = plain.get(bucket, key).await? else {
+                return Ok(None);
+            };
+            let mut body = object.body;
+            let mut hasher = GzipMemberHasher::new();
+            while let Some(frame) = body.frame().await {
+                let frame = frame.with_context(|| format!("reading s3://{bucket}/{key}"))?;
+                if let Some(data) = frame.data_ref() {
+                    hasher.update(data);
+                }
+            }
+            return Ok(Some(hasher.finish()));
+        }
         let Some(result) = self.open(bucket, key).await? else {
             return Ok(None);
         };
