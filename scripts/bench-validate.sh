@@ -17,7 +17,7 @@
 #       with AWS_ENDPOINT_URL_S3 + --endpoint-url (spec §4.8). SIGNING_KEY must be the PKCS#8 DER key pair whose
 #       public half the server's ListPublicKeys publishes, so that both tools find the digests' key.
 #
-# Prints each tool's wall time (best of RUNS) and the ratio; figures go to target/bench/validate.txt too.
+# Prints each tool's wall time (best of RUNS runs; in server mode the tools alternate run by run) and the ratio; figures go to target/bench/validate.txt too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-local}
@@ -55,20 +55,28 @@ fixture_args=("$WORK/bucket" "$WORK/public-keys.json" --hours 24 --logs-per-hour
 eval "$("$TARGET/release/examples/trail_fixture" "${fixture_args[@]}" | sed 's/^/export /')"
 echo "fixture: $DIGESTS digests, $LOG_FILES log files, $BYTES bytes gzip'd, $START .. $END"
 
-# best_of CMD…: the best wall time of RUNS runs, in seconds; the command's output of the last run in $WORK/last.*
+# time_once CMD…: one run's wall time in seconds; the command's output in $WORK/last.*
+time_once() {
+  local t0 t1 code=0
+  # bash's clock, not `date`: forking a timer inside the timed span would add a millisecond or two to each run.
+  t0=$EPOCHREALTIME
+  "$@" > "$WORK/last.out" 2> "$WORK/last.err" || code=$?
+  t1=$EPOCHREALTIME
+  if [ "$code" -gt 1 ] || ! grep -q "digest files valid" "$WORK/last.out"; then
+    echo "validation did not run (exit $code):" >&2; cat "$WORK/last.out" "$WORK/last.err" >&2; exit 1
+  fi
+  printf "%.4f\n" "$(echo "$t1 - $t0" | bc)"
+}
+
+# min A B: the smaller (or B when A is empty)
+min() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
+
+# best_of CMD…: the best wall time of RUNS runs, in seconds
 best_of() {
-  local best="" t0 t1 dt
+  local best="" dt
   for _ in $(seq "$RUNS"); do
-    # bash's clock, not `date`: forking a timer inside the timed span would add a millisecond or two to each run.
-    t0=$EPOCHREALTIME
-    local code=0
-    "$@" > "$WORK/last.out" 2> "$WORK/last.err" || code=$?
-    t1=$EPOCHREALTIME
-    if [ "$code" -gt 1 ] || ! grep -q "digest files valid" "$WORK/last.out"; then
-      echo "validation did not run (exit $code):" >&2; cat "$WORK/last.out" "$WORK/last.err" >&2; exit 1
-    fi
-    dt=$(printf "%.4f" "$(echo "$t1 - $t0" | bc)")
-    if [ -z "$best" ] || [ "$(echo "$dt < $best" | bc)" = 1 ]; then best=$dt; fi
+    dt=$(time_once "$@") || exit 1
+    best=$(min "$best" "$dt")
   done
   tail -n 3 "$WORK/last.out" >&2
   echo "$best"
@@ -97,9 +105,15 @@ case "$MODE" in
     : "${SIGNING_KEY:?SIGNING_KEY: the PKCS#8 DER key pair the server publishes}"
     eval "$("$TR" env --data-dir "$DATA_DIR")"
     "$PY" scripts/upload-trail-folder.py "$ENDPOINT" "$BUCKET" "$WORK/bucket"
-    t_tr=$(best_of "$TR" validate-logs "${common[@]}" --data-dir "$DATA_DIR" --endpoint "$ENDPOINT")
-    t_cli=$(AWS_ENDPOINT_URL_S3=$ENDPOINT best_of "$PY" -m awscli --endpoint-url "$ENDPOINT" \
-      cloudtrail validate-logs "${common[@]}")
+    # The two tools alternate, run by run, so that both see the same moments of a machine whose speed drifts.
+    t_tr="" t_cli=""
+    for _ in $(seq "$RUNS"); do
+      t_tr=$(min "$t_tr" "$(time_once "$TR" validate-logs "${common[@]}" --data-dir "$DATA_DIR" \
+        --endpoint "$ENDPOINT")") || exit 1
+      t_cli=$(min "$t_cli" "$(AWS_ENDPOINT_URL_S3=$ENDPOINT time_once "$PY" -m awscli --endpoint-url "$ENDPOINT" \
+        cloudtrail validate-logs "${common[@]}")") || exit 1
+    done
+    tail -n 3 "$WORK/last.out" >&2
     {
       echo "trailrunner validate-logs: ${t_tr}s"
       echo "aws cloudtrail validate-logs: ${t_cli}s"
