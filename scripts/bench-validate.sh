@@ -105,6 +105,7 @@ case "$MODE" in
     : "${SIGNING_KEY:?SIGNING_KEY: the PKCS#8 DER key pair the server publishes}"
     eval "$("$TR" env --data-dir "$DATA_DIR")"
     "$PY" scripts/upload-trail-folder.py "$ENDPOINT" "$BUCKET" "$WORK/bucket"
+    sync; sleep 2 # the upload's writeback settles first: it is not what is measured
     # The two tools alternate, run by run, so that both see the same moments of a machine whose speed drifts.
     t_tr="" t_cli=""
     for _ in $(seq "$RUNS"); do
