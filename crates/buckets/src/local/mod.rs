@@ -523,8 +523,6 @@ impl Located {
     }
 }
 
-/// Look an object up and open its file, with the index connection held: a version's file is only removed with it
-/// held, so the file opened is the one the row names (an open file stays readable after removal).
 /// An object's index row, or why there is none: `NoSuchBucket` or `NoSuchKey`. The bucket is looked up only when
 /// the object is not found: an object's row exists only in an existing bucket (and a bucket with objects cannot be
 /// deleted), so a read that finds it costs one query.
@@ -542,6 +540,8 @@ fn found_object(
     Err(LocalError::NoSuchKey)
 }
 
+/// Look an object up and open its file, with the index connection held: a version's file is only removed with it
+/// held, so the file opened is the one the row names (an open file stays readable after removal).
 fn locate(
     inner: &Inner,
     conn: &Connection,

@@ -33,7 +33,7 @@ const KEY_PATH: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/');
 /// Attempts per request: transport failures, 5xx and throttling are tried again, after 100, 200, 400 ms.
 const ATTEMPTS: u32 = 4;
-/// Time for one attempt to get its response head.
+/// Time for one attempt to get its response head, and the longest wait for the next part of a body.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 /// The most read of an error's body (its S3 `<Code>`).
 const MAX_ERROR_BODY: usize = 64 << 10;
@@ -197,13 +197,33 @@ fn error_code(body: &[u8]) -> Option<&str> {
     Some(&text[start..end])
 }
 
+/// The next bytes of a body, `None` at its end; an error when the body breaks off or stalls for a minute.
+pub(crate) async fn next_bytes(body: &mut Incoming) -> anyhow::Result<Option<Bytes>> {
+    loop {
+        let frame = tokio::time::timeout(ATTEMPT_TIMEOUT, body.frame())
+            .await
+            .map_err(|_| anyhow!("the body stalled for {} s", ATTEMPT_TIMEOUT.as_secs()))?;
+        match frame {
+            None => return Ok(None),
+            Some(frame) => {
+                if let Ok(data) = frame?.into_data() {
+                    return Ok(Some(data));
+                }
+            }
+        }
+    }
+}
+
 /// Reads a whole body, refusing one over `max` bytes.
-pub(crate) async fn read_all(body: Incoming, max: usize) -> anyhow::Result<Vec<u8>> {
-    let collected = http_body_util::Limited::new(body, max)
-        .collect()
-        .await
-        .map_err(|e| anyhow!("reading the body: {e} (at most {max} bytes are read)"))?;
-    Ok(collected.to_bytes().to_vec())
+pub(crate) async fn read_all(mut body: Incoming, max: usize) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(data) = next_bytes(&mut body).await? {
+        if out.len() + data.len() > max {
+            anyhow::bail!("the object is larger than {max} bytes");
+        }
+        out.extend_from_slice(&data);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

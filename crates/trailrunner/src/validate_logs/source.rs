@@ -17,7 +17,6 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Context};
 use futures_util::StreamExt;
-use http_body_util::BodyExt;
 use object_store::aws::AmazonS3;
 use object_store::path::Path;
 use object_store::{Attribute, ObjectStore, ObjectStoreExt};
@@ -191,11 +190,11 @@ impl S3Source {
             };
             let mut body = object.body;
             let mut hasher = GzipMemberHasher::new();
-            while let Some(frame) = body.frame().await {
-                let frame = frame.with_context(|| format!("reading s3://{bucket}/{key}"))?;
-                if let Some(data) = frame.data_ref() {
-                    hasher.update(data);
-                }
+            while let Some(data) = plain_s3::next_bytes(&mut body)
+                .await
+                .with_context(|| format!("reading s3://{bucket}/{key}"))?
+            {
+                hasher.update(&data);
             }
             return Ok(Some(hasher.finish()));
         }
