@@ -332,16 +332,20 @@ fn hash_file(file: &FsPath) -> anyhow::Result<Option<Result<String, Corrupt>>> {
     let Some(mut f) = open_if_exists(file)? else {
         return Ok(None);
     };
+    // One read buffer per blocking thread, kept: a fresh one per file cost more (the kernel zeroing its pages)
+    // than reading a typical log file.
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 128 * 1024]);
+    }
     let mut hasher = GzipMemberHasher::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
+    BUF.with_borrow_mut(|buf| loop {
         let n = f
-            .read(&mut buf)
+            .read(buf)
             .with_context(|| format!("reading {}", file.display()))?;
         if n == 0 {
-            break;
+            return anyhow::Ok(());
         }
         hasher.update(&buf[..n]);
-    }
+    })?;
     Ok(Some(hasher.finish()))
 }
