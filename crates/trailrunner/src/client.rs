@@ -12,6 +12,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context};
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 use clap::Args;
 use http_body_util::{BodyExt, Full, Limited};
@@ -42,8 +43,59 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// Sign a `POST /` to `authority` at `time`: `host`, then `headers`, then the signature headers
-/// (`x-amz-date`, `authorization`, and `x-amz-security-token` for temporary credentials).
+/// The identity aws-sigv4 signs with.
+pub(crate) fn identity(creds: &Credentials) -> Identity {
+    aws_credential_types::Credentials::new(
+        &creds.access_key_id,
+        &creds.secret_access_key,
+        creds.session_token.clone(),
+        None,
+        "trailrunner",
+    )
+    .into()
+}
+
+/// Who signs, for which region and service, and how (S3 wants other settings than the JSON services).
+pub(crate) struct SigningScope<'a> {
+    pub(crate) identity: &'a Identity,
+    pub(crate) region: &'a str,
+    pub(crate) service: &'a str,
+    pub(crate) settings: SigningSettings,
+}
+
+/// The headers the official `aws-sigv4` crate adds to sign a request at `time` (`x-amz-date`, `authorization`, and
+/// `x-amz-security-token` for temporary credentials; `x-amz-content-sha256` when the settings ask for it).
+/// `headers` are the ones signed, `host` among them. The one place the CLI signs.
+pub(crate) fn signature_headers(
+    scope: &SigningScope<'_>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    time: SystemTime,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let params = v4::SigningParams::builder()
+        .identity(scope.identity)
+        .region(scope.region)
+        .name(scope.service)
+        .time(time)
+        .settings(scope.settings.clone())
+        .build()?
+        .into();
+    let signable = SignableRequest::new(
+        method,
+        uri,
+        headers.iter().copied(),
+        SignableBody::Bytes(body),
+    )?;
+    let (instructions, _signature) = sign(signable, &params)?.into_parts();
+    Ok(instructions
+        .headers()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect())
+}
+
+/// Sign a `POST /` to `authority` at `time`: `host`, then `headers`, then the signature headers.
 pub(crate) fn sign_post(
     signing_name: &str,
     authority: &str,
@@ -53,35 +105,28 @@ pub(crate) fn sign_post(
     region: &str,
     time: SystemTime,
 ) -> anyhow::Result<Vec<(String, String)>> {
-    let identity = aws_credential_types::Credentials::new(
-        &creds.access_key_id,
-        &creds.secret_access_key,
-        creds.session_token.clone(),
-        None,
-        "trailrunner",
-    )
-    .into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(signing_name)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()?
-        .into();
-    let mut out: Vec<(String, String)> = vec![("host".into(), authority.to_string())];
-    out.extend(headers.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let uri = format!("http://{authority}/");
-    let signable = SignableRequest::new(
+    let identity = identity(creds);
+    let scope = SigningScope {
+        identity: &identity,
+        region,
+        service: signing_name,
+        settings: SigningSettings::default(),
+    };
+    let mut signed = vec![("host", authority)];
+    signed.extend_from_slice(headers);
+    let signature = signature_headers(
+        &scope,
         "POST",
-        &uri,
-        out.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(body),
+        &format!("http://{authority}/"),
+        &signed,
+        body,
+        time,
     )?;
-    let (instructions, _signature) = sign(signable, &params)?.into_parts();
-    for (name, value) in instructions.headers() {
-        out.push((name.to_string(), value.to_string()));
-    }
+    let mut out: Vec<(String, String)> = signed
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    out.extend(signature);
     Ok(out)
 }
 

@@ -9,8 +9,9 @@
 //!
 //! `--trivial` measures the generator's own ceiling against a built-in server that answers every request with
 //! `{}` at once; `--yardstick` measures the reference of issue 4's goal, a built-in minimal server that verifies
-//! each signature and group-commits one row per request to SQLite with full sync before answering; `--emit-wrk FILE` writes a wrk script replaying one signed request, to cross-check the figures
-//! with an independent client (the request stays valid for the server's 15-minute skew window).
+//! each signature and group-commits one row per request to SQLite with full sync before answering;
+//! `--emit-wrk FILE` writes a wrk script replaying one signed request, to cross-check the figures with an
+//! independent client (the request stays valid for the server's 15-minute skew window).
 
 mod client;
 mod pairs;

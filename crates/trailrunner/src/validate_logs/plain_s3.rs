@@ -1,5 +1,6 @@
-//! `GetObject` against a plain-HTTP S3 endpoint (trailrunner's own, or any `http://` one), signed with the official
-//! `aws-sigv4` crate and sent over hyper's pooled HTTP/1.1 client, the body streamed to the caller.
+//! `GetObject` against a plain-HTTP S3 endpoint (trailrunner's own, or any `http://` one), signed like every CLI
+//! request (`client::signature_headers`, the official `aws-sigv4` crate) and sent over hyper's pooled HTTP/1.1
+//! client, the body streamed to the caller.
 //!
 //! Why not `object_store` here, as for listing and for `https://` endpoints: validating a day of logs is hundreds
 //! of small GETs, and on a 2-core machine with the server on it the client's per-request work is a fifth of the
@@ -10,10 +11,8 @@ use std::time::{Duration, SystemTime};
 
 use anyhow::anyhow;
 use aws_sigv4::http_request::{
-    sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode,
+    PayloadChecksumKind, PercentEncodingMode, SigningSettings, UriPathNormalizationMode,
 };
-use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -23,6 +22,8 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use trailrunner_buckets::ExternalEndpoint;
+
+use crate::client::{identity, signature_headers, Credentials, SigningScope};
 
 /// What S3 leaves unescaped in a key's path: RFC 3986's unreserved characters, and `/` between segments.
 const KEY_PATH: &AsciiSet = &NON_ALPHANUMERIC
@@ -64,14 +65,11 @@ impl PlainS3 {
             return None;
         }
         let host = uri.authority()?.as_str().to_string();
-        let identity = aws_credential_types::Credentials::new(
-            &endpoint.access_key_id,
-            &endpoint.secret_access_key,
-            None,
-            None,
-            "trailrunner",
-        )
-        .into();
+        let identity = identity(&Credentials {
+            access_key_id: endpoint.access_key_id.clone(),
+            secret_access_key: endpoint.secret_access_key.clone(),
+            session_token: None,
+        });
         Some(PlainS3 {
             base: base.to_string(),
             host,
@@ -147,25 +145,20 @@ impl PlainS3 {
         settings.percent_encoding_mode = PercentEncodingMode::Single;
         settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
         settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-        let params = v4::SigningParams::builder()
-            .identity(&self.identity)
-            .region(&self.region)
-            .name("s3")
-            .time(SystemTime::now())
-            .settings(settings)
-            .build()?
-            .into();
-        let signable = SignableRequest::new(
+        let scope = SigningScope {
+            identity: &self.identity,
+            region: &self.region,
+            service: "s3",
+            settings,
+        };
+        signature_headers(
+            &scope,
             "GET",
             uri,
-            std::iter::once(("host", self.host.as_str())),
-            SignableBody::Bytes(&[]),
-        )?;
-        let (instructions, _signature) = sign(signable, &params)?.into_parts();
-        Ok(instructions
-            .headers()
-            .map(|(name, value)| (name.to_string(), value.to_string()))
-            .collect())
+            &[("host", &self.host)],
+            &[],
+            SystemTime::now(),
+        )
     }
 }
 
