@@ -7,6 +7,8 @@
 #   cargo build --release -p trailrunner --features noop-recorder && cp target/release/trailrunner /tmp/tr-noop
 #   cargo build --release -p trailrunner && cp target/release/trailrunner /tmp/tr
 #   ROUNDS=3 DURATION=5 scripts/bench-ab.sh /tmp/tr-noop /tmp/tr
+#   SERVE_ARGS="--lifecycle-delay 0 --quota services=100000" BENCH_ARGS="--scenario create-delete" C=16 \
+#     scripts/bench-ab.sh /tmp/tr-a /tmp/tr-b     # App Runner CreateService/DeleteService pairs
 set -euo pipefail
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-2}
@@ -26,7 +28,7 @@ for _ in $(seq "$ROUNDS"); do
   for bin in "$@"; do
     base=$(mktemp -d)
     dir=$base/data
-    "$bin" serve --bind 127.0.0.1:0 --data-dir "$dir" --log warn > "$base/log" 2>&1 &
+    "$bin" serve --bind 127.0.0.1:0 --data-dir "$dir" --log warn ${SERVE_ARGS:-} > "$base/log" 2>&1 &
     pid=$!
     for _ in $(seq 50); do
       [ -s "$dir/endpoint" ] && grep -q listening "$base/log" && break

@@ -1286,6 +1286,47 @@ def test_service_quota_on_a_private_server(fresh_dir):
         assert stop_server(srv) == 0
 
 
+def test_service_quota_holds_under_concurrent_creates(fresh_dir):
+    """Creates racing for the last slots: exactly the quota succeeds, every other call is refused with the quota's
+    error (a create that loses a slot to another re-runs and picks again)."""
+    from concurrent.futures import ThreadPoolExecutor
+    srv = start_server(fresh_dir / "d", "--quota", "services=6", "--lifecycle-delay", "1s")
+    try:
+        client = srv.client("apprunner", config=botocore.config.Config(max_pool_connections=24))
+
+        def create(i):
+            try:
+                client.create_service(ServiceName=f"race-{i:02d}", SourceConfiguration=image_source())
+                return "ok"
+            except ClientError as e:
+                return e.response["Error"]["Code"]
+
+        with ThreadPoolExecutor(24) as pool:
+            outcomes = list(pool.map(create, range(24)))
+        assert outcomes.count("ok") == 6, outcomes
+        assert set(outcomes) == {"ok", "ServiceQuotaExceededException"}, outcomes
+        assert len(all_services(client)[0]) == 6
+    finally:
+        assert stop_server(srv) == 0
+
+
+def test_a_lowered_service_quota_holds_for_services_that_exist(fresh_dir):
+    srv = start_server(fresh_dir / "d", "--quota", "services=40", "--lifecycle-delay", "100ms")
+    try:
+        client = srv.client("apprunner")
+        for i in range(3):
+            client.create_service(ServiceName=f"before-{i}", SourceConfiguration=image_source())
+    finally:
+        assert stop_server(srv) == 0
+    srv = start_server(fresh_dir / "d", "--quota", "services=3", "--lifecycle-delay", "100ms")
+    try:
+        client = srv.client("apprunner")
+        assert_error(error_of(client.create_service, ServiceName="after", SourceConfiguration=image_source()),
+                     "ServiceQuotaExceededException")
+    finally:
+        assert stop_server(srv) == 0
+
+
 def test_other_quotas_can_be_set(fresh_dir):
     srv = start_server(fresh_dir / "d", "--quota", "connections=1", "--quota", "vpc-connectors=1",
                        "--quota", "auto-scaling-configurations=1", "--quota", "observability-configurations=1")

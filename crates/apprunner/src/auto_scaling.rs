@@ -331,23 +331,16 @@ pub(crate) async fn create(
     Ok(outcome(tx, output, vec![resource_ref(ctx, &arn)]))
 }
 
-/// A free name-quota slot, chosen at random; `ServiceQuotaExceededException` when none is left.
+/// A free name-quota slot; `ServiceQuotaExceededException` when none is left.
 async fn claim_slot(h: &AppRunnerHandler, ctx: &CallContext) -> Result<u64, ApiError> {
-    let taken = list_all(h, ctx, SLOT_KIND, None, None).await?;
     let quota = h.config.quotas.auto_scaling_configuration_names;
-    let free: Vec<u64> = (0..quota as u64)
-        .filter(|slot| !taken.iter().any(|row| row.key.id == slot.to_string()))
-        .collect();
-    if free.is_empty() {
-        return Err(quota_exceeded(format!(
-            "You have reached the quota of {quota} auto scaling configuration names in this account and \
-             region. Delete every revision of a name before creating another name."
-        )));
-    }
-    let mut random = [0u8; 8];
-    h.entropy.fill(&mut random);
-    let pick = usize::try_from(u64::from_le_bytes(random) % free.len() as u64).unwrap_or(0);
-    Ok(free[pick])
+    let message = format!(
+        "You have reached the quota of {quota} auto scaling configuration names in this account and region. \
+         Delete every revision of a name before creating another name."
+    );
+    crate::store_rows::claim_slot(h, ctx, SLOT_KIND, quota, &message)
+        .await
+        .map(|slot| slot as u64)
 }
 
 /// DescribeAutoScalingConfiguration: full or partial ARN; any status (deleted revisions stay describable).
