@@ -92,21 +92,34 @@ pub(super) fn expire_events(
     Ok(due.len() as u64)
 }
 
-fn current_version(sp: &Connection, key: &ResourceKey) -> Result<Option<i64>, rusqlite::Error> {
+/// The row as it stands: found through the `(account, kind, region, id)` index once, then written through its
+/// `seq` (an integer key), so an update or delete does not search the long text index a second time.
+struct Current {
+    seq: i64,
+    version: i64,
+    parent: Option<String>,
+}
+
+fn current(sp: &Connection, key: &ResourceKey) -> Result<Option<Current>, rusqlite::Error> {
     let mut stmt = sp.prepare_cached(
-        "SELECT version FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4",
+        "SELECT seq, version, parent FROM resources \
+         WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4",
     )?;
     stmt.query_row(params![key.account, key.kind, key.region, key.id], |r| {
-        r.get(0)
+        Ok(Current {
+            seq: r.get(0)?,
+            version: r.get(1)?,
+            parent: r.get(2)?,
+        })
     })
     .optional()
 }
 
-fn check(key: &ResourceKey, expect: Expect, current: Option<i64>) -> Result<(), ApplyError> {
+fn check(key: &ResourceKey, expect: Expect, current: Option<&Current>) -> Result<(), ApplyError> {
     let ok = match expect {
         Expect::Any => true,
         Expect::Absent => current.is_none(),
-        Expect::Version(v) => current == Some(v),
+        Expect::Version(v) => current.map(|c| c.version) == Some(v),
     };
     if ok {
         Ok(())
@@ -125,8 +138,8 @@ fn put(
     doc: &str,
     expect: Expect,
 ) -> Result<(), ApplyError> {
-    let current = current_version(sp, key)?;
-    check(key, expect, current)?;
+    let current = current(sp, key)?;
+    check(key, expect, current.as_ref())?;
     match current {
         None => {
             let mut stmt = sp.prepare_cached(
@@ -142,31 +155,29 @@ fn put(
                 doc
             ])?;
         }
-        Some(v) => {
+        // Setting `parent` rewrites the row's entry in the parent index even when the value stays: only when it
+        // changes.
+        Some(c) if c.parent.as_deref() == parent => {
+            let mut stmt =
+                sp.prepare_cached("UPDATE resources SET version = ?2, doc = ?3 WHERE seq = ?1")?;
+            stmt.execute(params![c.seq, c.version + 1, doc])?;
+        }
+        Some(c) => {
             let mut stmt = sp.prepare_cached(
-                "UPDATE resources SET parent = ?5, version = ?6, doc = ?7 \
-                 WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4",
+                "UPDATE resources SET parent = ?2, version = ?3, doc = ?4 WHERE seq = ?1",
             )?;
-            stmt.execute(params![
-                key.account,
-                key.kind,
-                key.region,
-                key.id,
-                parent,
-                v + 1,
-                doc
-            ])?;
+            stmt.execute(params![c.seq, parent, c.version + 1, doc])?;
         }
     }
     Ok(())
 }
 
 fn delete(sp: &Connection, key: &ResourceKey, expect: Expect) -> Result<(), ApplyError> {
-    let current = current_version(sp, key)?;
-    check(key, expect, current)?;
-    let mut stmt = sp.prepare_cached(
-        "DELETE FROM resources WHERE account = ?1 AND kind = ?2 AND region = ?3 AND id = ?4",
-    )?;
-    stmt.execute(params![key.account, key.kind, key.region, key.id])?;
+    let current = current(sp, key)?;
+    check(key, expect, current.as_ref())?;
+    if let Some(c) = current {
+        let mut stmt = sp.prepare_cached("DELETE FROM resources WHERE seq = ?1")?;
+        stmt.execute(params![c.seq])?;
+    }
     Ok(())
 }
