@@ -5,10 +5,13 @@
 //! measured on generated Event history, a record shrinks from about 495 bytes (plain DEFLATE) to about 200.
 //!
 //! Formats: `[version][body]`.
-//! - Version 2 (written today): a zstd frame (level -1, content size in the header) compressed against
-//!   [`DICTIONARY_V1`] as a raw-content dictionary. Preparing the dictionary once per process and attaching it
-//!   per record costs little; DEFLATE had to reset and re-load its window and hash tables for every record
-//!   (hundreds of KiB of memory cleared per call, measured as the largest part of recording on the request path).
+//! - Version 3 (written today): the JSON's length (`u32`, little-endian), then one LZ4 block compressed with
+//!   [`DICTIONARY_V1`] as its external dictionary. Records are compressed on the request path, so speed counts more
+//!   than the last bytes: against version 2, a ListServices record takes 208 bytes instead of 192, and the server
+//!   spends about 7 µs less per recorded call (measured in the server under load, where zstd's per-frame set-up
+//!   ran cache-cold); decoding is faster too.
+//! - Version 2: a zstd frame (level -1, content size in the header) compressed against [`DICTIONARY_V1`] as a
+//!   raw-content dictionary. Still read.
 //! - Version 1: a raw DEFLATE stream with [`DICTIONARY_V1`] as its preset dictionary. Still read.
 //! - Version 0: the JSON as is (only if compression itself failed).
 //!
@@ -18,48 +21,38 @@
 use std::sync::LazyLock;
 
 use flate2::{Decompress, FlushDecompress, Status};
-use zstd::dict::{DecoderDictionary, EncoderDictionary};
+use zstd::dict::DecoderDictionary;
 
 /// Largest record accepted back from the store (CloudTrail caps records at 256 KB; this leaves room).
 const MAX_RECORD_BYTES: usize = 1024 * 1024;
 
 const VERSION_1: u8 = 1;
 const VERSION_2: u8 = 2;
-/// zstd's first "fast" level (no entropy coding of literals). Measured on a ListServices record of 760 bytes:
-/// level 1 took 6.7 µs for 223 bytes, level -1 3.0 µs for 239 bytes, and decoding got four times faster (0.5 µs),
-/// which Event history lookups and trail delivery also gain from.
-const ZSTD_LEVEL: i32 = -1;
+const VERSION_3: u8 = 3;
+/// Version 3's header after the version byte: the JSON's length.
+const LENGTH_BYTES: usize = 4;
 
 /// Frozen: the dictionary of format version 1. Never edit; add a new version instead.
 pub const DICTIONARY_V1: &[u8] = br#"{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","principalId":"AIDA","arn":"arn:aws:iam::123456789012:user/","accountId":"123456789012","accessKeyId":"AKIA","userName":"","sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROA","arn":"arn:aws:iam::123456789012:role/"},"attributes":{"creationDate":"","mfaAuthenticated":"false"}}},"eventTime":"2026-01-01T00:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventSource":"sts.amazonaws.com","eventSource":"apprunner.amazonaws.com","eventName":"","awsRegion":"us-east-1","sourceIPAddress":"127.0.0.1","userAgent":"aws-cli/1.45.11 md/Botocore#1.43.11 ua/2.1 os/linux lang/python#3.11.7 md/pyimpl#CPython cfg/retry-mode#legacy botocore/1.43.11 Boto3/1.43.11 aws-sdk-rust","errorCode":"InvalidRequestException","errorMessage":"1 validation error detected: Value  at  failed to satisfy constraint: Member must ","requestParameters":null,"responseElements":null,"requestID":"","eventID":"","readOnly":false,"resources":[{"accountId":"123456789012","type":"AWS::AppRunner::Service","ARN":"arn:aws:apprunner:us-east-1:123456789012:service/"}],"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management"}"#;
 
-static ENCODER_DICTIONARY: LazyLock<EncoderDictionary<'static>> =
-    LazyLock::new(|| EncoderDictionary::copy(DICTIONARY_V1, ZSTD_LEVEL));
 static DECODER_DICTIONARY: LazyLock<DecoderDictionary<'static>> =
     LazyLock::new(|| DecoderDictionary::copy(DICTIONARY_V1));
 
-thread_local! {
-    /// One compression context per thread, reused from record to record.
-    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
 pub fn compress(json: &[u8]) -> Vec<u8> {
-    COMPRESSOR
-        .with(|cell| {
-            let mut slot = cell.try_borrow_mut().ok()?;
-            if slot.is_none() {
-                *slot = Some(
-                    zstd::bulk::Compressor::with_prepared_dictionary(&ENCODER_DICTIONARY).ok()?,
-                );
-            }
-            let frame = slot.as_mut()?.compress(json).ok()?;
-            let mut out = Vec::with_capacity(frame.len() + 1);
-            out.push(VERSION_2);
-            out.extend_from_slice(&frame);
-            Some(out)
-        })
-        .unwrap_or_else(|| store_uncompressed(json))
+    let Ok(len) = u32::try_from(json.len()) else {
+        return store_uncompressed(json);
+    };
+    let header = 1 + LENGTH_BYTES;
+    let mut out = vec![0u8; header + lz4_flex::block::get_maximum_output_size(json.len())];
+    out[0] = VERSION_3;
+    out[1..header].copy_from_slice(&len.to_le_bytes());
+    match lz4_flex::block::compress_into_with_dict(json, &mut out[header..], DICTIONARY_V1) {
+        Ok(n) => {
+            out.truncate(header + n);
+            out
+        }
+        Err(_) => store_uncompressed(json),
+    }
 }
 
 /// Version 0: the JSON as is (only if compression itself failed).
@@ -157,6 +150,27 @@ impl Decoder {
                 }
                 Ok(())
             }
+            VERSION_3 => {
+                let (len, block) = body
+                    .split_first_chunk::<LENGTH_BYTES>()
+                    .ok_or_else(|| bad("truncated record"))?;
+                let size = usize::try_from(u32::from_le_bytes(*len))
+                    .ok()
+                    .filter(|n| *n <= MAX_RECORD_BYTES)
+                    .ok_or_else(|| bad("record larger than the limit"))?;
+                let start = out.len();
+                out.resize(start + size, 0);
+                let written = lz4_flex::block::decompress_into_with_dict(
+                    block,
+                    &mut out[start..],
+                    DICTIONARY_V1,
+                );
+                if written.ok() != Some(size) {
+                    out.truncate(start);
+                    return Err(bad("corrupt or truncated record"));
+                }
+                Ok(())
+            }
             other => Err(bad(&format!("unknown record format {other}"))),
         }
     }
@@ -170,7 +184,7 @@ mod tests {
     fn round_trips_and_shrinks() {
         let text = br#"{"eventVersion":"1.11","userIdentity":{"type":"Root","principalId":"123456789012","arn":"arn:aws:iam::123456789012:root","accountId":"123456789012","accessKeyId":"AKIAEXAMPLE"},"eventTime":"2026-11-25T00:00:00Z","eventSource":"apprunner.amazonaws.com","eventName":"ListServices","awsRegion":"us-east-1","sourceIPAddress":"127.0.0.1","userAgent":"aws-cli/1.45.11","requestParameters":null,"responseElements":null,"requestID":"0b0d6a3c-6e43-4b6c-9e1a-2f8b7c1d3e4f","eventID":"1c1e7b4d-7f54-4c7d-8f2b-3a9c8d2e4f50","readOnly":true,"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management"}"#;
         let packed = compress(text);
-        assert_eq!(packed[0], VERSION_2);
+        assert_eq!(packed[0], VERSION_3);
         assert!(
             packed.len() * 3 < text.len(),
             "{} bytes for {}",
@@ -188,6 +202,12 @@ mod tests {
         assert!(decompress(&[9, 1, 2, 3]).is_err());
         assert!(decompress(&[VERSION_1, 0xff, 0xff, 0xff]).is_err());
         assert!(decompress(&[VERSION_2, 0xff, 0xff, 0xff]).is_err());
+        assert!(decompress(&[VERSION_3, 1, 0]).is_err(), "length cut short");
+        assert!(decompress(&[VERSION_3, 5, 0, 0, 0]).is_err(), "no block");
+        assert!(
+            decompress(&[VERSION_3, 0xff, 0xff, 0xff, 0x7f, 0x10, b'a']).is_err(),
+            "over the size limit"
+        );
         let packed = compress(b"{\"a\":1}");
         assert!(decompress(&packed[..packed.len() - 1]).is_err());
     }
@@ -195,11 +215,7 @@ mod tests {
     /// Records written before version 2 stay readable forever: a version-1 record as the old encoder wrote it.
     #[test]
     fn version_1_records_still_decode() {
-        let v1: Vec<u8> = (0..)
-            .step_by(2)
-            .map_while(|i| V1_FIXTURE.get(i..i + 2))
-            .map(|pair| u8::from_str_radix(pair, 16).unwrap())
-            .collect();
+        let v1 = hex(V1_FIXTURE);
         assert_eq!(v1[0], VERSION_1);
         assert_eq!(
             decompress(&v1).unwrap(),
@@ -207,7 +223,29 @@ mod tests {
         );
     }
 
+    fn hex(text: &str) -> Vec<u8> {
+        (0..)
+            .step_by(2)
+            .map_while(|i| text.get(i..i + 2))
+            .map(|pair| u8::from_str_radix(pair, 16).unwrap())
+            .collect()
+    }
+
     const V1_FIXTURE: &str = "01c3558481f59098177c328b4ba0a1508c12c220a7d60200";
+
+    /// Records written as version 2 (zstd) stay readable too: one as that encoder wrote it.
+    #[test]
+    fn version_2_records_still_decode() {
+        let v2 = hex(V2_FIXTURE);
+        assert_eq!(v2[0], VERSION_2);
+        assert_eq!(
+            decompress(&v2).unwrap(),
+            br#"{"eventVersion":"1.11","eventSource":"apprunner.amazonaws.com","eventName":"ListServices","readOnly":true}"#.to_vec()
+        );
+    }
+
+    const V2_FIXTURE: &str =
+        "0228b52ffd206a150100587b4c69737473747275657d0700654b20bbf726ac8c782802ae6ac1989c9081d12b";
 
     #[test]
     fn one_decoder_reads_every_version_in_turn() {
@@ -223,5 +261,12 @@ mod tests {
                 .unwrap();
             assert_eq!(out, text);
         }
+        // Lookups decode many records, of any version, one after the other into one buffer.
+        out.clear();
+        for stored in [hex(V1_FIXTURE), compress(b"{}"), hex(V2_FIXTURE)] {
+            decoder.decode_into(&stored, &mut out).unwrap();
+        }
+        let one = br#"{"eventVersion":"1.11","eventSource":"apprunner.amazonaws.com","eventName":"ListServices","readOnly":true}"#;
+        assert_eq!(out, [&one[..], b"{}", &one[..]].concat());
     }
 }
