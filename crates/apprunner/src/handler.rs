@@ -62,6 +62,8 @@ pub struct AppRunnerHandler {
     /// Randomness for resource ids and quota slots.
     pub(crate) entropy: Arc<dyn Entropy>,
     pub(crate) config: AppRunnerConfig,
+    /// Parsed documents shared by reads (`parsed_docs.rs`).
+    pub(crate) docs: crate::parsed_docs::ParsedDocs,
 }
 
 impl AppRunnerHandler {
@@ -76,6 +78,7 @@ impl AppRunnerHandler {
             tokens,
             entropy,
             config,
+            docs: Default::default(),
         }
     }
 }

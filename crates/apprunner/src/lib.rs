@@ -16,6 +16,7 @@ pub mod lifecycle;
 mod observability;
 mod operations;
 mod paging;
+mod parsed_docs;
 mod service_config;
 mod service_roles;
 mod service_rows;

@@ -90,12 +90,30 @@ pub(crate) async fn load(
     ctx: &CallContext,
     given: &str,
 ) -> Result<(Resource, Value), ApiError> {
-    check_arn(given, &ctx.region, &ctx.caller.account_id)?;
-    let Some(row) = read(h, &key(ctx, SERVICE_KIND, given)).await? else {
-        return Err(resource_not_found(format!("Service {given} not found.")));
-    };
+    let row = row_of(h, ctx, given).await?;
     let doc = document(&row)?;
     Ok((row, doc))
+}
+
+/// [`load`] for a read that only looks at the document: shared with other reads of the same version of the row.
+pub(crate) async fn look(
+    h: &AppRunnerHandler,
+    ctx: &CallContext,
+    given: &str,
+) -> Result<std::sync::Arc<Value>, ApiError> {
+    let row = row_of(h, ctx, given).await?;
+    h.docs.of(&row)
+}
+
+async fn row_of(
+    h: &AppRunnerHandler,
+    ctx: &CallContext,
+    given: &str,
+) -> Result<Resource, ApiError> {
+    check_arn(given, &ctx.region, &ctx.caller.account_id)?;
+    read(h, &key(ctx, SERVICE_KIND, given))
+        .await?
+        .ok_or_else(|| resource_not_found(format!("Service {given} not found.")))
 }
 
 /// The service `given` names, unless it was deleted (`ResourceNotFoundException`, as for an unknown one: the

@@ -19,8 +19,8 @@ use crate::service_rows::{
     SUMMARY_MEMBERS,
 };
 use crate::store_rows::{
-    claim_slot, document, epoch_seconds, filtered_page, key, members_of, put_named, read,
-    required_str, resource_ref, NamedKinds,
+    claim_slot, epoch_seconds, filtered_page, key, members_of, put_named, read, required_str,
+    resource_ref, NamedKinds,
 };
 use crate::{arn, tags};
 
@@ -129,7 +129,7 @@ pub(crate) async fn describe_service(
     input: &Value,
 ) -> Result<Outcome, ApiError> {
     let given = required_str(input, "ServiceArn")?;
-    let (_, doc) = service_rows::load(h, ctx, given).await?;
+    let doc = service_rows::look(h, ctx, given).await?;
     Ok(Outcome {
         output: json!({ "Service": public(&doc) }),
         changes: ChangeSet::new(),
@@ -147,13 +147,13 @@ pub(crate) async fn list_services(
     let scope = format!("ListServices|{}|{}", ctx.caller.account_id, ctx.region);
     let page = PageRequest::from_input(&h.tokens, input, scope)?;
     let mut rows = filtered_page(h, ctx, SERVICE_KIND, None, &page, |row| {
-        Ok(status(&document(row)?) != "DELETED")
+        Ok(status(h.docs.of(row)?.as_ref()) != "DELETED")
     })
     .await?;
     let next = page.finish(&h.tokens, &mut rows);
     let mut summaries = Vec::with_capacity(rows.len());
     for row in &rows {
-        summaries.push(members_of(&document(row)?, &SUMMARY_MEMBERS));
+        summaries.push(members_of(h.docs.of(row)?.as_ref(), &SUMMARY_MEMBERS));
     }
     let mut out = json!({ "ServiceSummaryList": summaries });
     if let Some(token) = next {
