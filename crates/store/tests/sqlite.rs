@@ -91,6 +91,72 @@ async fn a_failed_precondition_undoes_the_whole_change_set() {
     );
 }
 
+#[tokio::test]
+async fn a_change_set_that_writes_one_row_twice_sees_its_own_first_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    // Created, then updated as version 1 by the same change set: both preconditions hold in order.
+    let mut twice = ChangeSet::new();
+    twice
+        .put(key("t"), None, r#"{"n":1}"#.into(), Expect::Absent)
+        .put(key("t"), None, r#"{"n":2}"#.into(), Expect::Version(1));
+    store.commit(twice).await.unwrap();
+    let row = store.get(&key("t")).await.unwrap().unwrap();
+    assert_eq!((row.version, row.doc.as_str()), (2, r#"{"n":2}"#));
+    // The second write's precondition fails only after the first write: the whole set is undone.
+    let mut stale = ChangeSet::new();
+    stale
+        .put(key("u"), None, "{}".into(), Expect::Absent)
+        .put(key("t"), None, r#"{"n":3}"#.into(), Expect::Version(2))
+        .put(key("t"), None, r#"{"n":4}"#.into(), Expect::Version(2));
+    assert!(matches!(
+        store.commit(stale).await,
+        Err(CommitError::Conflict { .. })
+    ));
+    assert!(store.get(&key("u")).await.unwrap().is_none());
+    assert_eq!(store.get(&key("t")).await.unwrap().unwrap().version, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_creates_of_one_row_commit_exactly_once_and_the_rest_of_each_group_lands() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(open(&dir));
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every change set claims the same row, and writes one of its own.
+            let mut cs = ChangeSet::new();
+            cs.put(
+                key(&format!("own{i:03}")),
+                None,
+                "{}".into(),
+                Expect::Absent,
+            )
+            .put(
+                key("contested"),
+                None,
+                format!("{{\"by\":{i}}}"),
+                Expect::Absent,
+            );
+            store.commit(cs).await.is_ok()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1, "exactly one claim of the contested row commits");
+    assert_eq!(
+        store
+            .count("123456789012", "us-east-1", "service")
+            .await
+            .unwrap(),
+        2,
+        "the winner's own row and the contested row; no loser left a row behind"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_commits_are_grouped_and_all_land() {
     let dir = tempfile::tempdir().unwrap();
