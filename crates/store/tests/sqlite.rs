@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use trailrunner_store::sqlite::Durability;
 use trailrunner_store::{
-    ChangeSet, CommitError, Expect, ListQuery, ResourceKey, SqliteStore, Store,
+    ChangeSet, CommitError, CommitReceipt, Expect, ListQuery, ResourceKey, SqliteStore, Store,
 };
 
 fn key(id: &str) -> ResourceKey {
@@ -117,41 +117,59 @@ async fn a_change_set_that_writes_one_row_twice_sees_its_own_first_write() {
     assert_eq!(store.get(&key("t")).await.unwrap().unwrap().version, 2);
 }
 
+async fn services(store: &SqliteStore) -> u64 {
+    store
+        .count("123456789012", "us-east-1", "service")
+        .await
+        .unwrap()
+}
+
+/// Commit `n` change sets at once (`make(i)` builds the i-th); their outcomes, in order.
+async fn commit_concurrently(
+    store: &Arc<SqliteStore>,
+    n: usize,
+    make: impl Fn(usize) -> ChangeSet,
+) -> Vec<Result<CommitReceipt, CommitError>> {
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let store = store.clone();
+            let cs = make(i);
+            tokio::spawn(async move { store.commit(cs).await })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(n);
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    outcomes
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_creates_of_one_row_commit_exactly_once_and_the_rest_of_each_group_lands() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(open(&dir));
-    let mut tasks = Vec::new();
-    for i in 0..200 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            // Every change set claims the same row, and writes one of its own.
-            let mut cs = ChangeSet::new();
-            cs.put(
-                key(&format!("own{i:03}")),
-                None,
-                "{}".into(),
-                Expect::Absent,
-            )
-            .put(
-                key("contested"),
-                None,
-                format!("{{\"by\":{i}}}"),
-                Expect::Absent,
-            );
-            store.commit(cs).await.is_ok()
-        }));
-    }
-    let mut won = 0;
-    for t in tasks {
-        won += usize::from(t.await.unwrap());
-    }
+    // Every change set claims the same row, and writes one of its own.
+    let outcomes = commit_concurrently(&store, 200, |i| {
+        let mut cs = ChangeSet::new();
+        cs.put(
+            key(&format!("own{i:03}")),
+            None,
+            "{}".into(),
+            Expect::Absent,
+        )
+        .put(
+            key("contested"),
+            None,
+            format!("{{\"by\":{i}}}"),
+            Expect::Absent,
+        );
+        cs
+    })
+    .await;
+    let won = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(won, 1, "exactly one claim of the contested row commits");
     assert_eq!(
-        store
-            .count("123456789012", "us-east-1", "service")
-            .await
-            .unwrap(),
+        services(&store).await,
         2,
         "the winner's own row and the contested row; no loser left a row behind"
     );
@@ -161,31 +179,23 @@ async fn racing_creates_of_one_row_commit_exactly_once_and_the_rest_of_each_grou
 async fn concurrent_commits_are_grouped_and_all_land() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(open(&dir));
-    let mut tasks = Vec::new();
-    for i in 0..400 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut cs = ChangeSet::new();
-            cs.put(
-                key(&format!("s{i:04}")),
-                None,
-                format!("{{\"i\":{i}}}"),
-                Expect::Absent,
-            );
-            store.commit(cs).await.unwrap().batch_size
-        }));
-    }
-    let mut max_batch = 0;
-    for t in tasks {
-        max_batch = max_batch.max(t.await.unwrap());
-    }
-    assert_eq!(
-        store
-            .count("123456789012", "us-east-1", "service")
-            .await
-            .unwrap(),
-        400
-    );
+    let outcomes = commit_concurrently(&store, 400, |i| {
+        let mut cs = ChangeSet::new();
+        cs.put(
+            key(&format!("s{i:04}")),
+            None,
+            format!("{{\"i\":{i}}}"),
+            Expect::Absent,
+        );
+        cs
+    })
+    .await;
+    let max_batch = outcomes
+        .into_iter()
+        .map(|o| o.unwrap().batch_size)
+        .max()
+        .unwrap_or(0);
+    assert_eq!(services(&store).await, 400);
     assert!(max_batch >= 1);
 }
 
@@ -375,13 +385,7 @@ async fn a_failing_job_without_preconditions_fails_alone() {
             assert!(stored.is_some(), "job {i} was answered but is missing");
         }
     }
-    assert_eq!(
-        store
-            .count("123456789012", "us-east-1", "service")
-            .await
-            .unwrap(),
-        270
-    );
+    assert_eq!(services(&store).await, 270);
     // Not a condition of correctness, but the point of the test: groups did form.
     assert!(grouped_with_others > 0);
 }
