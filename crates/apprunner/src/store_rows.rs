@@ -135,15 +135,16 @@ pub(crate) async fn claim_slot(
     quota: usize,
     message: &str,
 ) -> Result<usize, ApiError> {
-    let taken = h
+    let counted = h
         .store
         .count(&ctx.caller.account_id, &ctx.region, slot_kind)
         .await
         .map_err(|e| ApiError::internal_from("counting quota slots", &e))?;
-    if usize::try_from(taken).unwrap_or(usize::MAX) >= quota {
+    let counted = usize::try_from(counted).unwrap_or(usize::MAX);
+    if counted >= quota {
         return Err(quota_exceeded(message));
     }
-    if (taken as usize).saturating_mul(2) <= quota {
+    if counted <= quota / 2 {
         for _ in 0..SLOT_PROBES {
             let slot = random_below(h, quota);
             if read(h, &key(ctx, slot_kind, &slot.to_string()))

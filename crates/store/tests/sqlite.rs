@@ -117,6 +117,13 @@ async fn a_change_set_that_writes_one_row_twice_sees_its_own_first_write() {
     assert_eq!(store.get(&key("t")).await.unwrap().unwrap().version, 2);
 }
 
+/// A change set creating one row.
+fn create(id: &str, doc: String) -> ChangeSet {
+    let mut cs = ChangeSet::new();
+    cs.put(key(id), None, doc, Expect::Absent);
+    cs
+}
+
 async fn services(store: &SqliteStore) -> u64 {
     store
         .count("123456789012", "us-east-1", "service")
@@ -150,14 +157,8 @@ async fn racing_creates_of_one_row_commit_exactly_once_and_the_rest_of_each_grou
     let store = Arc::new(open(&dir));
     // Every change set claims the same row, and writes one of its own.
     let outcomes = commit_concurrently(&store, 200, |i| {
-        let mut cs = ChangeSet::new();
+        let mut cs = create(&format!("own{i:03}"), "{}".into());
         cs.put(
-            key(&format!("own{i:03}")),
-            None,
-            "{}".into(),
-            Expect::Absent,
-        )
-        .put(
             key("contested"),
             None,
             format!("{{\"by\":{i}}}"),
@@ -180,14 +181,7 @@ async fn concurrent_commits_are_grouped_and_all_land() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(open(&dir));
     let outcomes = commit_concurrently(&store, 400, |i| {
-        let mut cs = ChangeSet::new();
-        cs.put(
-            key(&format!("s{i:04}")),
-            None,
-            format!("{{\"i\":{i}}}"),
-            Expect::Absent,
-        );
-        cs
+        create(&format!("s{i:04}"), format!("{{\"i\":{i}}}"))
     })
     .await;
     let max_batch = outcomes
